@@ -1,0 +1,332 @@
+/**
+ * `npm run bench`: bonkl against a NumPy/SciPy baseline (bench/baseline.py) on one seeded model with
+ * 10^6 outcomes. Times the tilt solve, a 200-point optimal frontier and best-of-N, checks that both
+ * sides agree to 1e-8 relative, and prints a table (or JSON with --json). See bench/README.md.
+ *
+ * Options: --json, --size M (outcomes, default 1000000), --seed S (default 1).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { bestOfN } from "../src/core/bon.js";
+import { optimalFrontier } from "../src/core/frontier.js";
+import { levelsOf } from "../src/core/levels.js";
+import { type Model, modelFromLogWeights } from "../src/core/model.js";
+import { lambdaForKl, tiltAt } from "../src/core/tilt.js";
+import { generate, writeFloat64LE } from "./data.js";
+import { BUDGET_SECONDS, MAX_RUNS, MIN_RUNS, measure, type Timing } from "./timing.js";
+
+const TOLERANCE = 1e-8;
+const FRONTIER_POINTS = 200;
+/** log N for the best-of-N rows: the briefed N = e^10000, and N = 1000 (not saturated). */
+const LOG_NS = [1e4, Math.log(1000)];
+
+interface Args {
+  json: boolean;
+  size: number;
+  seed: number;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { json: false, size: 1_000_000, seed: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--json") args.json = true;
+    else if (a === "--size" || a === "--seed") {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < (a === "--size" ? 2 : 0)) throw new Error(`${a}: expected an integer`);
+      if (a === "--size") args.size = v;
+      else args.seed = v;
+    } else throw new Error(`unknown option ${a} (expected --json, --size M, --seed S)`);
+  }
+  return args;
+}
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+// ---------------------------------------------------------------------------------------------------
+// Baseline output (see baseline.py)
+
+interface PyTiming {
+  seconds: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+interface Baseline {
+  versions: { python: string; numpy: string; scipy: string };
+  rMax: number;
+  klMax: number;
+  tilt: { delta: number; timing: PyTiming; lambda: number; reward: number; kl: number }[];
+  frontier: { points: number; timing: PyTiming; lambda: number[]; kl: number[]; reward: number[] };
+  bon: { logN: number; timing: PyTiming; reward: number; kl: number }[];
+}
+
+type BaselineRun = { ok: true; data: Baseline } | { ok: false; reason: string };
+
+function runBaseline(dir: string): BaselineRun {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "baseline.py");
+  // These two variables select an OpenBLAS kernel and cache size that slow down a current NumPy.
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const res = spawnSync("python3", [script, dir], {
+    env,
+    encoding: "utf8",
+    timeout: 600_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (res.error) return { ok: false, reason: `could not run python3 (${res.error.message})` };
+  if (res.status !== 0) {
+    const last = res.stderr.trim().split("\n").pop() ?? "";
+    return { ok: false, reason: `python3 exited with ${res.status ?? res.signal}: ${last}` };
+  }
+  try {
+    return { ok: true, data: JSON.parse(res.stdout) as Baseline };
+  } catch {
+    return { ok: false, reason: "python3 printed no valid JSON" };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Agreement checks
+
+interface Check {
+  readonly what: string;
+  readonly bonkl: number;
+  readonly numpy: number;
+  /** |a − b| / max(|a|, |b|, floor). */
+  readonly relError: number;
+  readonly ok: boolean;
+}
+
+/**
+ * Relative difference, with a floor on the denominator for quantities that are 0 in exact arithmetic
+ * (KL at λ = 0, a reward that crosses 0): there the floor turns the test into an absolute one.
+ */
+function check(what: string, bonkl: number, numpy: number, floor: number): Check {
+  const relError =
+    bonkl === numpy ? 0 : Math.abs(bonkl - numpy) / Math.max(Math.abs(bonkl), Math.abs(numpy), floor);
+  return { what, bonkl, numpy, relError, ok: relError <= TOLERANCE };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output
+
+interface Row {
+  readonly task: string;
+  readonly bonkl: Timing;
+  readonly numpy?: PyTiming;
+}
+
+const fmtMs = (s: number) => (s * 1000).toFixed(s < 0.1 ? 2 : 1);
+const fmtNum = (x: number) => (Number.isFinite(x) ? x.toPrecision(10) : String(x));
+
+function table(rows: readonly Row[]): string {
+  const head = ["task", "bonkl (ms)", "numpy (ms)", "ratio", "runs"];
+  const body = rows.map((r) => [
+    r.task,
+    fmtMs(r.bonkl.seconds),
+    r.numpy ? fmtMs(r.numpy.seconds) : "skipped",
+    r.numpy ? (r.numpy.seconds / r.bonkl.seconds).toFixed(2) : "-",
+    r.numpy ? `${r.bonkl.runs}/${r.numpy.runs}` : String(r.bonkl.runs),
+  ]);
+  const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bonkl-bench-"));
+  try {
+    log(`generating ${args.size} outcomes (seed ${args.seed}) in ${dir}`);
+    const { p, r } = generate(args.size, args.seed);
+    writeFloat64LE(path.join(dir, "p.f64"), p);
+    writeFloat64LE(path.join(dir, "r.f64"), r);
+    const logw = p.map(Math.log);
+    const build = (): Model => modelFromLogWeights(logw, r);
+    const model = build();
+    const levels = levelsOf(build()).count;
+    const deltas = [0.5 * model.klMax, 1].filter((d) => d < model.klMax);
+
+    const rows: Row[] = [];
+    const tiltResults: { lambda: number; reward: number; kl: number }[] = [];
+    for (const delta of deltas) {
+      log(`bonkl: tilt solve, Δ = ${delta.toFixed(4)}`);
+      const { timing, result } = measure(
+        () => model,
+        (m) => {
+          const lambda = lambdaForKl(m, delta).lambda;
+          const t = tiltAt(m, lambda);
+          return { lambda, reward: t.reward, kl: t.kl };
+        },
+      );
+      rows.push({ task: `tilt solve, Δ = ${+delta.toFixed(4)} nats`, bonkl: timing });
+      tiltResults.push(result);
+    }
+    log(`bonkl: optimal frontier, ${FRONTIER_POINTS} points`);
+    const fr = measure(
+      () => model,
+      (m) => optimalFrontier(m, FRONTIER_POINTS),
+    );
+    rows.push({ task: `optimal frontier, ${FRONTIER_POINTS} points`, bonkl: fr.timing });
+    const bonResults: { reward: number; kl: number }[] = [];
+    for (const logN of LOG_NS) {
+      log(`bonkl: best-of-N, log N = ${logN}`);
+      // A fresh model per run: the levels (the sort) are cached per model and must be rebuilt.
+      const { timing, result } = measure(build, (m) => bestOfN(m, { logN }));
+      const label = logN >= 100 ? `log N = ${logN}` : `N = ${Math.round(Math.exp(logN))}`;
+      rows.push({ task: `best-of-N, ${label} (with sort)`, bonkl: timing });
+      bonResults.push(result);
+    }
+
+    const finite = fr.result.filter((pt) => Number.isFinite(pt.lambda));
+    writeFileSync(
+      path.join(dir, "config.json"),
+      JSON.stringify({
+        deltas,
+        points: FRONTIER_POINTS,
+        logNs: LOG_NS,
+        frontierLambdas: finite.map((pt) => pt.lambda),
+        minRuns: MIN_RUNS,
+        maxRuns: MAX_RUNS,
+        budgetSeconds: BUDGET_SECONDS,
+      }),
+    );
+    log("numpy: running bench/baseline.py");
+    const baseline = runBaseline(dir);
+
+    const checks: Check[] = [];
+    const klFloor = 1e-6;
+    const rewardFloor = 1e-6 * (model.rMax - model.rMin);
+    if (baseline.ok) {
+      const b = baseline.data;
+      b.tilt.forEach((t, k) => {
+        rows[k] = { ...rows[k]!, numpy: t.timing };
+        const mine = tiltResults[k]!;
+        const tag = `tilt Δ = ${+t.delta.toFixed(4)}`;
+        checks.push(check(`${tag}: λ`, mine.lambda, t.lambda, 0));
+        checks.push(check(`${tag}: reward`, mine.reward, t.reward, rewardFloor));
+        checks.push(check(`${tag}: KL`, mine.kl, t.kl, klFloor));
+      });
+      rows[deltas.length] = { ...rows[deltas.length]!, numpy: b.frontier.timing };
+      let worstKl = check("", 0, 0, 1);
+      let worstReward = worstKl;
+      finite.forEach((pt, k) => {
+        const lam = `λ = ${pt.lambda.toPrecision(6)}`;
+        const c1 = check(`frontier KL at ${lam}`, pt.kl, b.frontier.kl[k]!, klFloor);
+        const c2 = check(`frontier reward at ${lam}`, pt.reward, b.frontier.reward[k]!, rewardFloor);
+        if (c1.relError >= worstKl.relError) worstKl = c1;
+        if (c2.relError >= worstReward.relError) worstReward = c2;
+      });
+      checks.push({ ...worstKl, what: `${worstKl.what} (worst of ${finite.length})` });
+      checks.push({ ...worstReward, what: `${worstReward.what} (worst of ${finite.length})` });
+      checks.push(check("frontier end: KL max = log 1/p*", model.klMax, b.klMax, klFloor));
+      checks.push(check("frontier end: r max", model.rMax, b.rMax, rewardFloor));
+      b.bon.forEach((t, k) => {
+        const row = deltas.length + 1 + k;
+        rows[row] = { ...rows[row]!, numpy: t.timing };
+        const mine = bonResults[k]!;
+        checks.push(check(`best-of-N log N = ${+t.logN.toFixed(4)}: reward`, mine.reward, t.reward, rewardFloor));
+        checks.push(check(`best-of-N log N = ${+t.logN.toFixed(4)}: KL`, mine.kl, t.kl, klFloor));
+      });
+    }
+    const bad = checks.filter((c) => !c.ok);
+    const cpus = os.cpus();
+    const machine = {
+      cpu: cpus[0]?.model ?? "unknown",
+      cores: cpus.length,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    };
+    const versions = {
+      node: process.version,
+      ...(baseline.ok ? baseline.data.versions : {}),
+    };
+    const modelInfo = {
+      size: model.size,
+      levels,
+      seed: args.seed,
+      klMax: model.klMax,
+      rMax: model.rMax,
+      mean: model.mean,
+      sd: Math.sqrt(model.variance),
+    };
+
+    if (args.json) {
+      const tasks = rows.map((row) => ({
+        task: row.task,
+        bonklSeconds: row.bonkl.seconds,
+        numpySeconds: row.numpy?.seconds ?? null,
+        ratio: row.numpy ? row.numpy.seconds / row.bonkl.seconds : null,
+        bonkl: row.bonkl,
+        numpy: row.numpy ?? null,
+      }));
+      const out = {
+        machine,
+        versions,
+        model: modelInfo,
+        baseline: baseline.ok ? "ok" : `skipped: ${baseline.reason}`,
+        tasks,
+        tolerance: TOLERANCE,
+        agree: baseline.ok ? bad.length === 0 : null,
+        checks,
+      };
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    } else {
+      const out: string[] = [];
+      out.push(
+        `bonkl benchmark: M = ${model.size} outcomes, ${levels} reward levels (seed ${args.seed}),` +
+          ` KL max = ${model.klMax.toFixed(4)} nats`,
+      );
+      out.push(
+        `Node ${versions.node}` +
+          (baseline.ok
+            ? `, Python ${baseline.data.versions.python}, numpy ${baseline.data.versions.numpy},` +
+              ` scipy ${baseline.data.versions.scipy}`
+            : ""),
+      );
+      out.push(`${machine.cpu}, ${machine.cores} cores, ${machine.platform}, ${machine.memoryGiB} GiB`);
+      out.push("");
+      out.push(table(rows));
+      out.push("");
+      out.push(
+        "Times: median of the timed runs (runs: bonkl/numpy) after one warm-up run." +
+          " ratio = numpy time / bonkl time; > 1 means bonkl is faster.",
+      );
+      if (!baseline.ok) out.push(`NumPy baseline skipped: ${baseline.reason}`);
+      else if (bad.length === 0) {
+        const worst = Math.max(...checks.map((c) => c.relError));
+        out.push(
+          `Agreement: all ${checks.length} checks within ${TOLERANCE} relative` +
+            ` (worst ${worst.toExponential(2)}).`,
+        );
+      }
+      process.stdout.write(`${out.join("\n")}\n`);
+    }
+    if (bad.length > 0) {
+      const lines = [
+        "",
+        `!!! DISAGREEMENT: ${bad.length} of ${checks.length} checks differ by more than ${TOLERANCE} relative`,
+        ...bad.map(
+          (c) =>
+            `!!!   ${c.what}: bonkl ${fmtNum(c.bonkl)}, numpy ${fmtNum(c.numpy)}` +
+            ` (relative ${c.relError.toExponential(2)})`,
+        ),
+      ];
+      process.stderr.write(`${lines.join("\n")}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

@@ -1,0 +1,245 @@
+import { Command, CommanderError, Option } from "commander";
+import { InputError } from "../core/errors.js";
+import { presetList } from "../core/presets.js";
+import { bonSummary, frontierSummary, gapSummary, softBonSummary, tiltSummary } from "../core/summaries.js";
+import { frontierFigure } from "../plot/frontier.js";
+import { writeFigure } from "../plot/render.js";
+import {
+  csv,
+  keyValues,
+  loadModel,
+  parseReal,
+  parseRealList,
+  readJsonArgument,
+  table,
+  toJson,
+} from "./io.js";
+
+/** Core field names → the flags a CLI user typed. */
+const FLAG: Record<string, string> = {
+  kl: "--kl",
+  lambda: "--lambda",
+  beta: "--beta",
+  n: "--n",
+  logN: "--log-n",
+  temperature: "--temperature",
+  policy: "--policy",
+  points: "--points",
+  maxLogN: "--max-log-n",
+};
+
+function fail(message: string): never {
+  process.stderr.write(`bonkl: error: ${message}\n`);
+  process.exit(2);
+}
+
+function emit(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+interface Common {
+  model: string;
+  json?: boolean;
+  dist?: boolean;
+}
+
+function exactlyOne(opts: object, flags: readonly string[]): void {
+  const given = flags.filter((f) => (opts as Record<string, unknown>)[f] !== undefined);
+  if (given.length !== 1) {
+    const list = flags.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new InputError(list[0]!, `give exactly one of ${list.join(", ")}`);
+  }
+}
+
+function distributionTable(d: readonly Record<string, unknown>[], key: string): string {
+  return table(
+    ["outcome", "p", key],
+    d.map((row) => [row.outcome, row.p, row[key]]),
+  );
+}
+
+function printResult(opts: Common, result: Record<string, unknown>, distKey?: string): void {
+  if (opts.json) {
+    emit(toJson(result));
+    return;
+  }
+  let text = keyValues(result);
+  const d = result.distribution as Record<string, unknown>[] | undefined;
+  if (d && distKey) text += `\n\n${distributionTable(d, distKey)}`;
+  emit(text);
+}
+
+const program = new Command();
+program
+  .name("bonkl")
+  .description("Exact KL-constrained alignment, best-of-N and soft best-of-N (all quantities in nats)")
+  .showHelpAfterError(false)
+  .exitOverride()
+  .configureOutput({ writeErr: () => {} });
+
+const modelOption = () =>
+  new Option(
+    "--model <model>",
+    `a JSON file, inline JSON or a preset (${presetList()})`,
+  ).makeOptionMandatory();
+
+program
+  .command("tilt")
+  .description("the KL-constrained optimum φ_λ ∝ p e^{λ r}: for a KL budget, a λ, or β = 1/λ")
+  .addOption(modelOption())
+  .option("--kl <nats>", "KL budget Δ ≥ 0 (saturates at log 1/p*)")
+  .option("--lambda <λ>", "inverse temperature λ ≥ 0 (inf: the saturated limit)")
+  .option("--beta <β>", "KL penalty β = 1/λ > 0")
+  .option("--dist", "include the distribution over outcomes")
+  .option("--json", "print one JSON document on stdout")
+  .action((opts: Common & { kl?: string; lambda?: string; beta?: string }) => {
+    const model = loadModel(opts.model);
+    exactlyOne(opts, ["kl", "lambda", "beta"]);
+    const spec =
+      opts.kl !== undefined
+        ? { kl: parseReal(opts.kl, "--kl", true) }
+        : opts.lambda !== undefined
+          ? { lambda: parseReal(opts.lambda, "--lambda", true) }
+          : { beta: parseReal(opts.beta!, "--beta", true) };
+    printResult(opts, tiltSummary(model, spec, opts.dist), "phi");
+  });
+
+program
+  .command("bon")
+  .description("best-of-N: the exact law, reward, KL (ties included), folklore bound and win rate")
+  .addOption(modelOption())
+  .option("--n <N>", "N ≥ 1 (real)")
+  .option("--log-n <logN>", "log N ≥ 0, for N beyond a double (up to 1e6 and more)")
+  .option("--dist", "include the distribution over outcomes")
+  .option("--json", "print one JSON document on stdout")
+  .action((opts: Common & { n?: string; logN?: string }) => {
+    const model = loadModel(opts.model);
+    exactlyOne(opts, ["n", "logN"]);
+    const spec =
+      opts.n !== undefined
+        ? { n: parseReal(opts.n, "--n", true) }
+        : { logN: parseReal(opts.logN!, "--log-n", true) };
+    printResult(opts, bonSummary(model, spec, opts.dist), "pi");
+  });
+
+program
+  .command("soft-bon")
+  .description("soft best-of-N at temperature τ: the exact law through a one-dimensional integral")
+  .addOption(modelOption())
+  .option("--n <N>", "N ≥ 1 (real)")
+  .option("--log-n <logN>", "log N ≥ 0")
+  .requiredOption("--temperature <τ>", "temperature τ > 0 (inf: no selection)")
+  .option("--dist", "include the distribution over outcomes")
+  .option("--json", "print one JSON document on stdout")
+  .action((opts: Common & { n?: string; logN?: string; temperature: string }) => {
+    const model = loadModel(opts.model);
+    exactlyOne(opts, ["n", "logN"]);
+    const temperature = parseReal(opts.temperature, "--temperature", true);
+    const spec =
+      opts.n !== undefined
+        ? { n: parseReal(opts.n, "--n", true), temperature }
+        : { logN: parseReal(opts.logN!, "--log-n", true), temperature };
+    printResult(opts, softBonSummary(model, spec, opts.dist), "pi");
+  });
+
+program
+  .command("gap")
+  .description(
+    "a policy q against the optimum at the same KL: reward gap and KL(q‖φ), directly and by the identity",
+  )
+  .addOption(modelOption())
+  .requiredOption("--policy <q>", "probabilities in the model's outcome order: a JSON array or a file")
+  .option("--json", "print one JSON document on stdout")
+  .action((opts: Common & { policy: string }) => {
+    const model = loadModel(opts.model);
+    const q = readJsonArgument(opts.policy, "--policy", "a JSON array of probabilities");
+    printResult(opts, gapSummary(model, q));
+  });
+
+program
+  .command("frontier")
+  .description("the optimal reward–KL curve, best-of-N at its exact KL, and where the folklore bound puts it")
+  .addOption(modelOption())
+  .option("--points <K>", "points on the optimal curve", "100")
+  .option("--max-log-n <X>", "largest log N for the best-of-N points (default 64 log 2; stops at saturation)")
+  .option("--soft-n <N,…>", "add soft best-of-N curves over temperature for these N")
+  .option("--csv", "print CSV (series,kl,reward,lambda,n,logN,klBound) on stdout")
+  .option(
+    "--plot <file>",
+    "write the figure as .svg or .png (repeat for both)",
+    (v, acc: string[]) => [...acc, v],
+    [],
+  )
+  .option("--json", "print one JSON document on stdout")
+  .action(
+    (opts: Common & { points: string; maxLogN?: string; softN?: string; csv?: boolean; plot: string[] }) => {
+      if (opts.json && opts.csv) throw new InputError("--csv", "choose one of --json and --csv");
+      for (const file of opts.plot) {
+        if (!/\.(svg|png)$/i.test(file)) {
+          throw new InputError(
+            "--plot",
+            `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
+          );
+        }
+      }
+      const model = loadModel(opts.model);
+      const points = parseReal(opts.points, "--points");
+      const maxLogN = opts.maxLogN === undefined ? undefined : parseReal(opts.maxLogN, "--max-log-n");
+      const softN = opts.softN === undefined ? undefined : parseRealList(opts.softN, "--soft-n");
+      const result = frontierSummary(model, { points, maxLogN, softN });
+      if (opts.plot.length > 0) {
+        const svg = frontierFigure(result);
+        for (const file of opts.plot) {
+          writeFigure(file, svg);
+          process.stderr.write(`bonkl: wrote ${file}\n`);
+        }
+      }
+      if (opts.json) return emit(toJson(result));
+      if (opts.csv) {
+        const rows: unknown[][] = [
+          ...result.optimal.map((p) => ["optimal", p.kl, p.reward, p.lambda, null, null, null]),
+          ...result.bon.map((b) => ["bon", b.kl, b.reward, null, b.n, b.logN, b.klBound]),
+          ...(result.softBon ?? []).map((s) => ["soft-bon", s.kl, s.reward, null, s.n, null, null]),
+        ];
+        return emit(csv(["series", "kl", "reward", "lambda", "n", "logN", "klBound"], rows));
+      }
+      emit(
+        [
+          `klMax (log 1/p*)  ${result.klMax}`,
+          `rewardMax         ${result.rewardMax}`,
+          "",
+          "best-of-N (exact KL vs the folklore log N − (N−1)/N):",
+          table(
+            ["N", "log N", "KL", "folklore", "reward"],
+            result.bon.map((b) => [b.n, b.logN, b.kl, b.klBound, b.reward]),
+          ),
+          "",
+          `optimal curve: ${result.optimal.length} points (use --json or --csv for all of them)`,
+        ].join("\n"),
+      );
+    },
+  );
+
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
+try {
+  program.parse(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0)
+      process.exit(0);
+    if (e.code === "commander.help") process.exit(0);
+    fail(e.message.replace(/^error: /, ""));
+  }
+  if (e instanceof InputError) {
+    const field = FLAG[e.field] ?? e.field;
+    fail(`${field}: ${e.detail}`);
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`bonkl: internal error: ${msg} (please report it with the command line)\n`);
+  if (process.env.BONKL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+}

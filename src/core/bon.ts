@@ -1,0 +1,140 @@
+import { InputError, show } from "./errors.js";
+import { type Levels, levelsOf, logBelow, outcomeLogProbs } from "./levels.js";
+import type { Model } from "./model.js";
+import { expm1mx, klTerm, log1mexp, log1pexp, logLog1pExp, logMinusLog1mExp } from "./numerics/logspace.js";
+import { NeumaierSum } from "./numerics/sum.js";
+
+/**
+ * Best-of-N (MATH §2): the law of the selected reward P_N(v) = F(v)^N − F(v⁻)^N with uniform tie-break,
+ * for real N ≥ 1 given as N or as log N, entirely in the log domain.
+ *
+ * With A(v) = N·(−log F(v)) and δ(v) = N·log(F(v)/F(v⁻)):  log P_N(v) = −A(v) + log1mexp(δ(v)).
+ * −log F comes from the upper tail Q when F ≥ ½ (so Q far below 1e-308 still counts), and δ from
+ * log1p(P(v)/F(v⁻)), so neither F^N nor a difference of two powers is ever formed.
+ * For N < e the ratio P_N(v)/P(v) = F^{N−1}(1 + ρ(1 − ρ^{N−1})/(1 − ρ)), ρ = F(v⁻)/F(v), is used
+ * instead with N − 1 = expm1(log N): it keeps the KL's relative accuracy as N → 1.
+ */
+
+export interface BonOptions {
+  readonly n?: number;
+  readonly logN?: number;
+}
+
+export interface BonResult {
+  /** N, or Infinity when e^{log N} overflows a double. */
+  readonly n: number;
+  readonly logN: number;
+  /** log π_N per reward level (levelsOf order). */
+  readonly levelLogProbs: Float64Array;
+  /** E_{π_N} r. */
+  readonly reward: number;
+  /** KL(π_N ‖ p), exact with ties. */
+  readonly kl: number;
+  /** The folklore value log N − (N−1)/N, an upper bound on kl (Beirami et al. 2024). */
+  readonly klBound: number;
+  /** P(best-of-N beats a fresh draw from p), ties counted half. */
+  readonly winRate: number;
+}
+
+/** Validates N or log N (exactly one) and returns log N ∈ [0, ∞]. */
+export function resolveLogN(options: BonOptions, nField = "n", logNField = "logN"): number {
+  const { n, logN } = options;
+  if ((n === undefined) === (logN === undefined)) {
+    throw new InputError(nField, `give exactly one of ${nField} and ${logNField}`);
+  }
+  if (n !== undefined) {
+    if (typeof n !== "number" || Number.isNaN(n) || n < 1) {
+      throw new InputError(nField, `N must be a number ≥ 1, got ${show(n)}`);
+    }
+    return Math.log(n);
+  }
+  if (typeof logN !== "number" || Number.isNaN(logN) || logN < 0) {
+    throw new InputError(logNField, `log N must be a number ≥ 0 (N ≥ 1), got ${show(logN)}`);
+  }
+  return logN;
+}
+
+/** log(−log F(v_l)), from whichever of F and Q = 1 − F is the smaller. −∞ at the top level. */
+function logMinusLogCdf(levels: Levels, l: number): number {
+  const logQ = levels.logAbove[l]!;
+  if (logQ <= -Math.LN2) return logQ === Number.NEGATIVE_INFINITY ? logQ : logMinusLog1mExp(logQ);
+  return Math.log(-levels.logCdf[l]!);
+}
+
+/** log(P_N(v_l)/P(v_l)) for every level. */
+function logRatios(levels: Levels, logN: number): Float64Array {
+  const L = levels.count;
+  const u = new Float64Array(L);
+  if (logN === Number.POSITIVE_INFINITY) {
+    u.fill(Number.NEGATIVE_INFINITY);
+    u[L - 1] = -levels.logMass[L - 1]!;
+    return u;
+  }
+  if (logN < 1) {
+    const nm1 = Math.expm1(logN);
+    for (let l = 0; l < L; l++) {
+      const below = logBelow(levels, l);
+      const a =
+        below === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : log1pexp(levels.logMass[l]! - below);
+      const rho = Math.exp(-a);
+      // (1 − ρ^{N−1})/(1 − ρ) → N − 1 as a → 0 (a level far lighter than the mass below it).
+      const ratio = a < 1e-17 ? nm1 : -Math.expm1(-nm1 * a) / -Math.expm1(-a);
+      const extra = rho === 0 ? 0 : rho * ratio;
+      u[l] = nm1 * levels.logCdf[l]! + Math.log1p(extra);
+    }
+    return u;
+  }
+  for (let l = 0; l < L; l++) {
+    const A = Math.exp(logN + logMinusLogCdf(levels, l));
+    const below = logBelow(levels, l);
+    // log(1 − e^{−δ}) = log δ − δ/2 + …: kept in logs so a δ below the smallest double still counts.
+    const logDelta =
+      below === Number.NEGATIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : logN + logLog1pExp(levels.logMass[l]! - below);
+    const logGain = logDelta < -40 ? logDelta : log1mexp(Math.exp(logDelta));
+    u[l] = -A + logGain - levels.logMass[l]!;
+  }
+  return u;
+}
+
+/** log N − (N−1)/N = log N − 1 + e^{−log N}, without cancellation near N = 1. */
+export function folkloreKlBound(logN: number): number {
+  return logN === Number.POSITIVE_INFINITY ? logN : expm1mx(-logN);
+}
+
+/** The best-of-N law, expected reward, exact KL, folklore bound and win rate. O(L) after the levels. */
+export function bestOfN(model: Model, options: BonOptions): BonResult {
+  const logN = resolveLogN(options);
+  const levels = levelsOf(model);
+  const u = logRatios(levels, logN);
+  const L = levels.count;
+  const levelLogProbs = new Float64Array(L);
+  const top = levels.values[L - 1]!;
+  const reward = new NeumaierSum();
+  const kl = new NeumaierSum();
+  const win = new NeumaierSum();
+  for (let l = 0; l < L; l++) {
+    const logMass = levels.logMass[l]!;
+    const lp = logMass + u[l]!;
+    levelLogProbs[l] = lp;
+    const pi = Math.exp(lp);
+    reward.add(pi * (levels.values[l]! - top));
+    kl.add(klTerm(logMass, u[l]!));
+    win.add(pi * (Math.exp(logBelow(levels, l)) + 0.5 * Math.exp(logMass)));
+  }
+  return {
+    n: Math.exp(logN),
+    logN,
+    levelLogProbs,
+    reward: Math.min(model.rMax, Math.max(model.rMin, top + reward.value)),
+    kl: Math.min(model.klMax, kl.value),
+    klBound: folkloreKlBound(logN),
+    winRate: Math.min(1, win.value),
+  };
+}
+
+/** log π_N on the support outcomes (within a level, proportional to p). */
+export function bonOutcomeLogProbs(model: Model, result: BonResult): Float64Array {
+  return outcomeLogProbs(model, levelsOf(model), result.levelLogProbs);
+}

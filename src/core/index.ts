@@ -1,0 +1,22 @@
+/**
+ * bonkl's pure core: no Node or DOM imports, so the CLI, the report and the web page share it.
+ * One idea per module; see the README's "Library" section for a tour.
+ */
+export * from "./bon.js";
+export * from "./divergence.js";
+export * from "./errors.js";
+export * from "./frontier.js";
+export * from "./gap.js";
+export * from "./json.js";
+export * from "./levels.js";
+export * from "./model.js";
+export * from "./numerics/argsort.js";
+export * from "./numerics/logspace.js";
+export * from "./numerics/minimize.js";
+export * from "./numerics/quadrature.js";
+export * from "./numerics/roots.js";
+export * from "./numerics/sum.js";
+export * from "./presets.js";
+export * from "./softBon.js";
+export * from "./summaries.js";
+export * from "./tilt.js";

@@ -1,0 +1,132 @@
+import { bestOfN, bonOutcomeLogProbs } from "./bon.js";
+import { InputError, show } from "./errors.js";
+import { type Frontier, type FrontierOptions, frontier } from "./frontier.js";
+import { policyGap } from "./gap.js";
+import type { Model } from "./model.js";
+import { softBestOfN, softBonOutcomeLogProbs } from "./softBon.js";
+import { cumulants, lambdaForKl, tiltAt, tiltLogProbs } from "./tilt.js";
+
+/**
+ * The documented result shapes of every command (the contract other tools rely on), shared by the CLI
+ * and the web page. Non-finite numbers stay numbers here; adapters decide how to print them.
+ * `lambda` is null when saturated (λ = ∞) and `n` is null when N overflows a double.
+ */
+
+function distribution<K extends string>(model: Model, logq: Float64Array, key: K) {
+  const values = new Float64Array(model.allRewards.length);
+  for (let j = 0; j < model.size; j++) values[model.support[j]!] = Math.exp(logq[j]!);
+  const p = new Float64Array(model.allRewards.length);
+  for (let j = 0; j < model.size; j++) p[model.support[j]!] = model.p[j]!;
+  return model.allLabels.map(
+    (outcome, i) =>
+      ({ outcome, p: p[i]!, [key]: values[i]! }) as { outcome: string; p: number } & Record<K, number>,
+  );
+}
+
+export type TiltSpec = { kl: number } | { lambda: number } | { beta: number };
+
+export function tiltSummary(model: Model, spec: TiltSpec, withDistribution = false) {
+  let lambda: number;
+  if ("kl" in spec) lambda = lambdaForKl(model, spec.kl, "kl").lambda;
+  else if ("lambda" in spec) lambda = spec.lambda;
+  else {
+    if (Number.isNaN(spec.beta) || !(spec.beta > 0)) {
+      throw new InputError(
+        "beta",
+        `β = 1/λ must be a number > 0 (Infinity for λ = 0), got ${show(spec.beta)}`,
+      );
+    }
+    lambda = 1 / spec.beta;
+  }
+  const point = tiltAt(model, lambda, "lambda");
+  const out = {
+    lambda: point.saturated ? null : point.lambda,
+    beta: point.saturated ? 0 : 1 / point.lambda,
+    kl: point.kl,
+    reward: point.reward,
+    logPartition: point.saturated ? null : point.logPartition,
+    saturated: point.saturated,
+    rewardMax: model.rMax,
+    klMax: model.klMax,
+    cumulants: cumulants(model, point),
+  };
+  return withDistribution
+    ? { ...out, distribution: distribution(model, tiltLogProbs(model, point), "phi") }
+    : out;
+}
+
+export function bonSummary(model: Model, spec: { n?: number; logN?: number }, withDistribution = false) {
+  const r = bestOfN(model, spec);
+  const out = {
+    n: Number.isFinite(r.n) ? r.n : null,
+    logN: r.logN,
+    reward: r.reward,
+    kl: r.kl,
+    klBound: r.klBound,
+    winRate: r.winRate,
+  };
+  return withDistribution
+    ? { ...out, distribution: distribution(model, bonOutcomeLogProbs(model, r), "pi") }
+    : out;
+}
+
+export function softBonSummary(
+  model: Model,
+  spec: { n?: number; logN?: number; temperature: number },
+  withDistribution = false,
+) {
+  const r = softBestOfN(model, spec);
+  const out = {
+    n: Number.isFinite(r.n) ? r.n : null,
+    temperature: r.temperature,
+    reward: r.reward,
+    kl: r.kl,
+    klToTilt: r.klToTilt,
+  };
+  return withDistribution
+    ? { ...out, distribution: distribution(model, softBonOutcomeLogProbs(model, r), "pi") }
+    : out;
+}
+
+export function gapSummary(model: Model, policy: unknown) {
+  const g = policyGap(model, policy);
+  return {
+    kl: g.kl,
+    reward: g.reward,
+    optimalReward: g.optimalReward,
+    rewardGap: g.rewardGap,
+    lambda: g.saturated ? null : g.lambda,
+    klToOptimal: g.klToOptimal,
+    klToOptimalByIdentity: g.klToOptimalByIdentity,
+  };
+}
+
+export interface FrontierSummary {
+  optimal: { kl: number; reward: number; lambda: number | null }[];
+  bon: { n: number | null; logN: number; kl: number; reward: number; klBound: number }[];
+  softBon?: { n: number; temperature: number; kl: number; reward: number }[];
+  klMax: number;
+  rewardMax: number;
+}
+
+export function frontierSummary(model: Model, options: FrontierOptions = {}): FrontierSummary {
+  const f: Frontier = frontier(model, options);
+  const out: FrontierSummary = {
+    optimal: f.optimal.map((p) => ({
+      kl: p.kl,
+      reward: p.reward,
+      lambda: Number.isFinite(p.lambda) ? p.lambda : null,
+    })),
+    bon: f.bon.map((b) => ({
+      n: Number.isFinite(b.n) ? b.n : null,
+      logN: b.logN,
+      kl: b.kl,
+      reward: b.reward,
+      klBound: b.klBound,
+    })),
+    klMax: f.klMax,
+    rewardMax: f.rewardMax,
+  };
+  if (f.softBon) out.softBon = f.softBon;
+  return out;
+}
