@@ -191,9 +191,10 @@ describe("best-of-N: the law", () => {
   });
 
   it("equals the BOND form at every level for integer N (Sessa et al. 2024)", () => {
-    // BOND (arXiv 2407.14622): π_N(y) = p(y) F(y)^{N−1} Σ_{i=1}^{N} (F⁻(y)/F(y))^{i−1}, with F(y) = p(r ≤ r(y))
-    // and F⁻(y) = p(r < r(y)). Summed over a level this is P_N(v) = P(v) F^{N−1} Σ ρ^{i−1} = F^N − F⁻^N,
-    // and within a level the law is proportional to p. Every term here is positive: no cancellation.
+    // BOND (arXiv 2407.14622): π_N(y) = p(y) F(y)^{N−1} Σ_{i=1}^{N} (F⁻(y)/F(y))^{i−1},
+    // with F(y) = p(r ≤ r(y)) and F⁻(y) = p(r < r(y)). Summed over a level this is
+    // P_N(v) = P(v) F^{N−1} Σ ρ^{i−1} = F^N − F⁻^N, and within a level the law is proportional to p.
+    // Every term here is positive: no cancellation.
     fc.assert(
       fc.property(tiedModel, fc.integer({ min: 1, max: 40 }), ({ counts, r }, N) => {
         const m = weighted(counts, r);

@@ -2,8 +2,6 @@ import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../core/errors.js";
 import { presetList } from "../core/presets.js";
 import { bonSummary, frontierSummary, gapSummary, softBonSummary, tiltSummary } from "../core/summaries.js";
-import { frontierFigure } from "../plot/frontier.js";
-import { writeFigure } from "../plot/render.js";
 import {
   csv,
   keyValues,
@@ -172,7 +170,9 @@ program
   )
   .option("--json", "print one JSON document on stdout")
   .action(
-    (opts: Common & { points: string; maxLogN?: string; softN?: string; csv?: boolean; plot: string[] }) => {
+    async (
+      opts: Common & { points: string; maxLogN?: string; softN?: string; csv?: boolean; plot: string[] },
+    ) => {
       if (opts.json && opts.csv) throw new InputError("--csv", "choose one of --json and --csv");
       for (const file of opts.plot) {
         if (!/\.(svg|png)$/i.test(file)) {
@@ -188,9 +188,18 @@ program
       const softN = opts.softN === undefined ? undefined : parseRealList(opts.softN, "--soft-n");
       const result = frontierSummary(model, { points, maxLogN, softN });
       if (opts.plot.length > 0) {
+        // Loaded only when asked for: the plotting stack takes longer to load than everything else.
+        const { frontierFigure } = await import("../plot/frontier.js");
+        const { writeFigure } = await import("../plot/render.js");
         const svg = frontierFigure(result);
         for (const file of opts.plot) {
-          writeFigure(file, svg);
+          try {
+            writeFigure(file, svg);
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (e instanceof InputError || code === undefined) throw e;
+            throw new InputError("--plot", `cannot write ${JSON.stringify(file)} (${code})`);
+          }
           process.stderr.write(`bonkl: wrote ${file}\n`);
         }
       }
@@ -226,7 +235,7 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 });
 
 try {
-  program.parse(process.argv);
+  await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0)

@@ -114,14 +114,17 @@ export function bestOfN(model: Model, options: BonOptions): BonResult {
   const reward = new NeumaierSum();
   const kl = new NeumaierSum();
   const win = new NeumaierSum();
+  const { mass, cdf } = levels;
   for (let l = 0; l < L; l++) {
     const logMass = levels.logMass[l]!;
-    const lp = logMass + u[l]!;
+    const ul = u[l]!;
+    const lp = logMass + ul;
     levelLogProbs[l] = lp;
     const pi = Math.exp(lp);
     reward.add(pi * (levels.values[l]! - top));
-    kl.add(klTerm(logMass, u[l]!));
-    win.add(pi * (Math.exp(logBelow(levels, l)) + 0.5 * Math.exp(logMass)));
+    // P·g(u) = P(1 − e^u(1 − u)) is P to rounding once u < −40: the common case for large N.
+    kl.add(ul < -40 ? mass[l]! : klTerm(logMass, ul));
+    win.add(pi * ((l > 0 ? cdf[l - 1]! : 0) + 0.5 * mass[l]!));
   }
   return {
     n: Math.exp(logN),

@@ -36,7 +36,9 @@ export function kl(a: ArrayLike<number>, b: ArrayLike<number>): number {
     const bi = b[i]!;
     if (ai === 0 && bi === 0) continue;
     if (bi === 0) return Number.POSITIVE_INFINITY;
-    s.add(ai === 0 ? bi : klTerm(Math.log(bi), Math.log(ai) - Math.log(bi)));
+    // u = log(a/b); through log1p of the exact-ish difference when a ≈ b, so u keeps relative accuracy.
+    const u = Math.abs(ai - bi) <= 0.5 * bi ? Math.log1p((ai - bi) / bi) : Math.log(ai) - Math.log(bi);
+    s.add(ai === 0 ? bi : klTerm(Math.log(bi), u));
     diff.add(ai - bi);
   }
   return Math.max(0, s.value + diff.value);

@@ -50,7 +50,8 @@ export function optimalFrontier(model: Model, points = 100): FrontierPoint[] {
   };
   if (isConstantReward(model)) return [at(0)];
   const end: FrontierPoint = { kl: model.klMax, reward: model.rMax, lambda: Number.POSITIVE_INFINITY };
-  const scale = 1 / Math.sqrt(model.variance);
+  // Var_p r underflows to 0 when the mass off one level is below ~1e-308; the range sets the scale then.
+  const scale = 1 / (Math.sqrt(model.variance) || model.rMax - model.rMin);
   const curve: FrontierPoint[] = [at(0)];
   for (let k = -2; k <= 2 && curve.length < points - 1; k++) curve.push(at(scale * 4 ** k));
   curve.push(end);
@@ -58,19 +59,16 @@ export function optimalFrontier(model: Model, points = 100): FrontierPoint[] {
   const ys = model.rMax - model.mean;
   const chord = (a: FrontierPoint, b: FrontierPoint) =>
     Math.hypot((b.kl - a.kl) / xs, (b.reward - a.reward) / ys);
+  // Segments in a max-heap by chord length (ties: the one nearer λ = 0, as a left-to-right scan
+  // would pick), so K points cost O(K log K) rather than a scan of every segment per split.
+  const heap: Segment[] = [];
+  for (let i = 0; i + 1 < curve.length; i++) {
+    heapPush(heap, { a: curve[i]!, b: curve[i + 1]!, length: chord(curve[i]!, curve[i + 1]!) });
+  }
   while (curve.length < points) {
-    let worst = -1;
-    let worstLength = -1;
-    for (let i = 0; i + 1 < curve.length; i++) {
-      const len = chord(curve[i]!, curve[i + 1]!);
-      if (len > worstLength) {
-        worst = i;
-        worstLength = len;
-      }
-    }
-    if (worstLength <= 0) break;
-    const a = curve[worst]!;
-    const b = curve[worst + 1]!;
+    const worst = heapPop(heap);
+    if (worst === undefined || worst.length <= 0) break;
+    const { a, b } = worst;
     const lambda =
       b.lambda === Number.POSITIVE_INFINITY
         ? 4 * a.lambda
@@ -78,9 +76,52 @@ export function optimalFrontier(model: Model, points = 100): FrontierPoint[] {
           ? b.lambda / 4
           : Math.sqrt(a.lambda * b.lambda);
     if (!(lambda > a.lambda && lambda < b.lambda)) break;
-    curve.splice(worst + 1, 0, at(lambda));
+    const mid = at(lambda);
+    curve.push(mid);
+    heapPush(heap, { a, b: mid, length: chord(a, mid) });
+    heapPush(heap, { a: mid, b, length: chord(mid, b) });
   }
-  return curve;
+  return curve.sort((p, q) => p.lambda - q.lambda);
+}
+
+interface Segment {
+  readonly a: FrontierPoint;
+  readonly b: FrontierPoint;
+  readonly length: number;
+}
+
+/** Whether segment s comes out of the heap before t. */
+function before(s: Segment, t: Segment): boolean {
+  return s.length > t.length || (s.length === t.length && s.a.lambda < t.a.lambda);
+}
+
+function heapPush(heap: Segment[], s: Segment): void {
+  let i = heap.length;
+  heap.push(s);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!before(heap[i]!, heap[parent]!)) break;
+    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+    i = parent;
+  }
+}
+
+function heapPop(heap: Segment[]): Segment | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (top === undefined || last === undefined || heap.length === 0) return top;
+  heap[0] = last;
+  for (let i = 0; ; ) {
+    const l = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+    if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+    if (m === i) break;
+    [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+    i = m;
+  }
+  return top;
 }
 
 function bonPoint(r: BonResult): BonPoint {
@@ -93,26 +134,27 @@ function bonPoint(r: BonResult): BonPoint {
  */
 export function bonFrontier(model: Model, maxLogN = 64 * Math.LN2): BonPoint[] {
   if (!(maxLogN >= 0)) throw new InputError("maxLogN", `must be a number ≥ 0, got ${show(maxLogN)}`);
-  const logNs: number[] = [];
-  for (let k = 0; k <= 64 && k * Math.LN2 <= maxLogN; k++) logNs.push(k * Math.LN2);
-  const last = logNs[logNs.length - 1]!;
-  if (maxLogN > last && last > 0) {
+  // Powers of two are passed as N itself, so N prints as 8, not e^{3 log 2} = 8.000000000000002.
+  const specs: { n?: number; logN?: number }[] = [];
+  for (let k = 0; k <= 64 && k * Math.LN2 <= maxLogN; k++) specs.push({ n: 2 ** k });
+  const last = Math.log(specs[specs.length - 1]!.n!);
+  if (maxLogN > 64 * Math.LN2) {
     const ratio = (maxLogN / last) ** (1 / 100);
-    for (let k = 1; k <= 100; k++) logNs.push(last * ratio ** k);
+    for (let k = 1; k <= 100; k++) specs.push({ logN: Math.min(maxLogN, last * ratio ** k) });
   }
   const out: BonPoint[] = [];
-  for (const logN of logNs) {
-    const r = bestOfN(model, { logN });
-    out.push(bonPoint(r));
+  for (const spec of specs) {
+    const r = bestOfN(model, spec);
+    out.push({ ...bonPoint(r), n: spec.n ?? r.n });
     if (r.kl >= model.klMax * (1 - 1e-9)) break;
   }
   return out;
 }
 
-/** Default soft-BoN temperatures: 25 values, 10^{-3}…10^{3} times the reward range. */
+/** Default soft-BoN temperatures: 49 values, 10^{-3}…10^{3} times the reward range. */
 export function defaultTemperatures(model: Model): number[] {
   const range = model.rMax - model.rMin || 1;
-  return Array.from({ length: 25 }, (_, k) => range * 10 ** ((k - 12) / 4));
+  return Array.from({ length: 49 }, (_, k) => range * 10 ** ((k - 24) / 8));
 }
 
 /** Soft best-of-N (kl, reward) over temperatures at a fixed N. */

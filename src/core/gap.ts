@@ -3,7 +3,7 @@ import type { Model } from "./model.js";
 import { SUM_TOLERANCE } from "./model.js";
 import { klTerm } from "./numerics/logspace.js";
 import { NeumaierSum } from "./numerics/sum.js";
-import { lambdaForKl, tiltAt, tiltLogProbs } from "./tilt.js";
+import { lambdaForKl, tiltLogProbs } from "./tilt.js";
 
 /**
  * How far a policy q is from the KL-constrained optimum at its own KL (MATH §1):
@@ -75,19 +75,21 @@ export function policyGap(model: Model, policy: unknown, field = "policy"): GapR
       const qj = onSupport[j]!;
       const t = qj === 0 ? Math.exp(logb[j]!) : klTerm(logb[j]!, Math.log(qj) - logb[j]!);
       if (t === Number.POSITIVE_INFINITY) return t;
+      // Σ [q log(q/b) − q + b]: every term ≥ 0. Both q and b sum to 1, so Σ (q − b) is rounding noise only;
+      // adding it back would turn KL(p‖p) into ±1e-16, which V's infinite slope at 0 magnifies to ~1e-8.
       s.add(t);
-      s.add(qj - Math.exp(logb[j]!));
     }
     return Math.max(0, s.value);
   };
-  const kl = klTo(model.logp);
-  const sol = lambdaForKl(model, Math.min(kl, model.klMax));
-  const point = tiltAt(model, sol.lambda);
+  let onTop = !offSupport;
+  for (let j = 0; j < model.size; j++) if (onSupport[j]! > 0 && model.r[j] !== model.rMax) onTop = false;
+  // On the argmax, KL(q‖p) = KL(q‖p(·|Y*)) + log(1/p*) ≥ log(1/p*) exactly: rounding must not put such a
+  // policy (e.g. p(·|Y*) itself) below the saturation threshold.
+  const kl = onTop ? Math.max(klTo(model.logp), model.klMax) : klTo(model.logp);
+  const point = lambdaForKl(model, Math.min(kl, model.klMax)).point;
   const klToOptimal = klTo(tiltLogProbs(model, point));
   let identity: number;
   if (point.saturated) {
-    let onTop = !offSupport;
-    for (let j = 0; j < model.size; j++) if (onSupport[j]! > 0 && model.r[j] !== model.rMax) onTop = false;
     identity = onTop ? Math.max(0, kl - model.klMax) : Number.POSITIVE_INFINITY;
   } else identity = Math.max(0, kl - point.kl + point.lambda * (point.reward - Er));
   return {

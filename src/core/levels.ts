@@ -1,6 +1,7 @@
 import type { Model } from "./model.js";
-import { argsort } from "./numerics/argsort.js";
+import { sortWithIndex } from "./numerics/argsort.js";
 import { cumulativeLogSumExp, logSumExp } from "./numerics/logspace.js";
+import { NeumaierSum } from "./numerics/sum.js";
 
 /**
  * The distinct reward levels v_1 < … < v_L of a model with their masses, in the log domain (MATH §2).
@@ -15,6 +16,9 @@ export interface Levels {
   readonly logCdf: Float64Array;
   /** log Q(v) = log p(r > v); −∞ at the top level. */
   readonly logAbove: Float64Array;
+  /** P(v) and F(v) in the linear domain (0 where they underflow), for sums that need no logs. */
+  readonly mass: Float64Array;
+  readonly cdf: Float64Array;
   /** For each support outcome, the index of its level. */
   readonly levelOf: Uint32Array;
 }
@@ -25,36 +29,86 @@ const cache = new WeakMap<Model, Levels>();
 export function levelsOf(model: Model): Levels {
   const hit = cache.get(model);
   if (hit) return hit;
-  const order = argsort(model.r);
+  const { order, sorted, carried: sortedLogp } = sortWithIndex(model.r, model.logp);
   const n = model.size;
-  const levelOf = new Uint32Array(n);
-  const starts: number[] = [];
-  for (let k = 0; k < n; k++) {
-    if (k === 0 || model.r[order[k]!]! !== model.r[order[k - 1]!]!) starts.push(k);
-    levelOf[order[k]!] = starts.length - 1;
-  }
-  const count = starts.length;
+  const starts = new Uint32Array(n + 1);
+  let count = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || sorted[k]! !== sorted[k - 1]!) starts[count++] = k;
+  starts[count] = n;
   const values = new Float64Array(count);
   const logMass = new Float64Array(count);
   for (let l = 0; l < count; l++) {
     const from = starts[l]!;
-    const to = l + 1 < count ? starts[l + 1]! : n;
-    values[l] = model.r[order[from]!]!;
-    if (to - from === 1) logMass[l] = model.logp[order[from]!]!;
-    else {
-      const g = new Float64Array(to - from);
-      for (let k = from; k < to; k++) g[k - from] = model.logp[order[k]!]!;
-      logMass[l] = logSumExp(g);
-    }
+    const to = starts[l + 1]!;
+    values[l] = sorted[from]!;
+    logMass[l] = to - from === 1 ? sortedLogp[from]! : logSumExp(sortedLogp, from, to);
   }
-  const logCdf = cumulativeLogSumExp(logMass);
-  const logAboveInclusive = cumulativeLogSumExp(logMass, true);
-  const logAbove = new Float64Array(count);
-  for (let l = 0; l < count; l++)
-    logAbove[l] = l + 1 < count ? logAboveInclusive[l + 1]! : Number.NEGATIVE_INFINITY;
-  const levels: Levels = { count, values, logMass, logCdf, logAbove, levelOf };
+  const { logCdf, logAbove } = tails(logMass);
+  const mass = new Float64Array(count);
+  const cdf = new Float64Array(count);
+  for (let l = 0; l < count; l++) {
+    mass[l] = Math.exp(logMass[l]!);
+    cdf[l] = Math.exp(logCdf[l]!);
+  }
+  // Which level each outcome is in is a scatter through the permutation: made only when asked for.
+  let levelOf: Uint32Array | undefined;
+  const levels: Levels = {
+    count,
+    values,
+    logMass,
+    logCdf,
+    logAbove,
+    mass,
+    cdf,
+    get levelOf() {
+      if (!levelOf) {
+        levelOf = new Uint32Array(n);
+        for (let l = 0; l < count; l++)
+          for (let k = starts[l]!; k < starts[l + 1]!; k++) levelOf[order[k]!] = l;
+      }
+      return levelOf;
+    },
+  };
   cache.set(model, levels);
   return levels;
+}
+
+/**
+ * log F and log Q from the level masses. When the masses span less than e^600 the prefix sums run in the
+ * linear domain (one exp per level, compensated); otherwise through the rescaled log-domain running sum.
+ * Either way the relative error of every F and Q is a few ε, so Q keeps its accuracy far below 1e-16.
+ */
+function tails(logMass: Float64Array): { logCdf: Float64Array; logAbove: Float64Array } {
+  const count = logMass.length;
+  let hi = Number.NEGATIVE_INFINITY;
+  let lo = Number.POSITIVE_INFINITY;
+  for (let l = 0; l < count; l++) {
+    hi = Math.max(hi, logMass[l]!);
+    lo = Math.min(lo, logMass[l]!);
+  }
+  const logAbove = new Float64Array(count);
+  if (lo - hi < -600) {
+    const logCdf = cumulativeLogSumExp(logMass);
+    const inclusive = cumulativeLogSumExp(logMass, true);
+    for (let l = 0; l < count; l++)
+      logAbove[l] = l + 1 < count ? inclusive[l + 1]! : Number.NEGATIVE_INFINITY;
+    return { logCdf, logAbove };
+  }
+  const mass = new Float64Array(count);
+  for (let l = 0; l < count; l++) mass[l] = Math.exp(logMass[l]! - hi);
+  const logCdf = new Float64Array(count);
+  const forward = new NeumaierSum();
+  for (let l = 0; l < count; l++) {
+    forward.add(mass[l]!);
+    logCdf[l] = hi + Math.log(forward.value);
+  }
+  const backward = new NeumaierSum();
+  logAbove[count - 1] = Number.NEGATIVE_INFINITY;
+  for (let l = count - 1; l > 0; l--) {
+    backward.add(mass[l]!);
+    logAbove[l - 1] = hi + Math.log(backward.value);
+  }
+  return { logCdf, logAbove };
 }
 
 /** log p(r < v_l) = log F(v_l⁻); −∞ for the lowest level. */

@@ -1,6 +1,6 @@
 import { InputError, show } from "./errors.js";
 import { log1mexp, logSumExp } from "./numerics/logspace.js";
-import { NeumaierSum } from "./numerics/sum.js";
+import { NeumaierSum, sum } from "./numerics/sum.js";
 
 /**
  * A single-step model (MATH §1): outcomes with reference probabilities p and finite rewards r.
@@ -153,7 +153,8 @@ export function createModel(spec: ModelSpec, name = "model"): Model {
       );
     }
   }
-  return modelFromLogWeights(logw, Float64Array.from(r), labels, logTotal);
+  const linear = kind === "logp" ? undefined : Float64Array.from(values);
+  return modelFromLogWeights(logw, Float64Array.from(r), labels, logTotal, linear);
 }
 
 /**
@@ -165,56 +166,76 @@ export function modelFromLogWeights(
   r: Float64Array,
   labels?: readonly string[],
   logTotal = logSumExp(logw),
+  linear?: Float64Array,
 ): Model {
   const n = r.length;
   let size = 0;
   for (let i = 0; i < n; i++) if (logw[i]! > Number.NEGATIVE_INFINITY) size++;
   const logp = new Float64Array(size);
+  const p = new Float64Array(size);
   const rs = new Float64Array(size);
   const support = new Uint32Array(size);
-  const allLabels = labels ?? Array.from({ length: n }, (_, i) => String(i));
-  const supportLabels: string[] = [];
+  // Linear weights, when given, give p by one division (0.3 stays 0.3, not exp(log 0.3)).
+  const linearTotal = linear ? sum(linear) : 0;
   let rMax = Number.NEGATIVE_INFINITY;
   let rMin = Number.POSITIVE_INFINITY;
   for (let i = 0, j = 0; i < n; i++) {
     if (logw[i]! === Number.NEGATIVE_INFINITY) continue;
     logp[j] = logw[i]! - logTotal;
+    p[j] = linear ? linear[i]! / linearTotal : Math.exp(logp[j]!);
     rs[j] = r[i]!;
     support[j] = i;
-    supportLabels.push(allLabels[i]!);
     if (r[i]! > rMax) rMax = r[i]!;
     if (r[i]! < rMin) rMin = r[i]!;
     j++;
   }
   // log p* from the mass below the top when that is the smaller side, so klMax keeps full relative
-  // accuracy when p* is close to 1.
-  const top: number[] = [];
-  const below: number[] = [];
-  for (let j = 0; j < size; j++) (rs[j] === rMax ? top : below).push(logp[j]!);
-  const logTop = logSumExp(top);
-  const logBelow = logSumExp(below);
+  // accuracy when p* is close to 1. Two max-shifted passes, no temporary arrays.
+  let maxTop = Number.NEGATIVE_INFINITY;
+  let maxBelow = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < size; j++) {
+    if (rs[j] === rMax) maxTop = Math.max(maxTop, logp[j]!);
+    else maxBelow = Math.max(maxBelow, logp[j]!);
+  }
+  const top = new NeumaierSum();
+  const below = new NeumaierSum();
+  for (let j = 0; j < size; j++) {
+    if (rs[j] === rMax) top.add(Math.exp(logp[j]! - maxTop));
+    else below.add(Math.exp(logp[j]! - maxBelow));
+  }
+  const logTop = maxTop + Math.log(top.value);
+  const logBelow = maxBelow === Number.NEGATIVE_INFINITY ? maxBelow : maxBelow + Math.log(below.value);
   const logPStar = logBelow < -Math.LN2 ? log1mexp(-logBelow) : logTop;
   const mean = new NeumaierSum();
-  for (let j = 0; j < size; j++) mean.add(Math.exp(logp[j]!) * rs[j]!);
+  for (let j = 0; j < size; j++) mean.add(p[j]! * rs[j]!);
   const mu = Math.min(rMax, Math.max(rMin, mean.value));
   const residual = new NeumaierSum();
   const second = new NeumaierSum();
   for (let j = 0; j < size; j++) {
-    const w = Math.exp(logp[j]!);
     const dr = rs[j]! - mu;
-    residual.add(w * dr);
-    second.add(w * dr * dr);
+    residual.add(p[j]! * dr);
+    second.add(p[j]! * dr * dr);
   }
-  const p = new Float64Array(size);
-  for (let j = 0; j < size; j++) p[j] = Math.exp(logp[j]!);
+  // Labels are materialised only when asked for (10^6 default labels cost more than the model).
+  let all: readonly string[] | undefined = labels;
+  let onSupport: readonly string[] | undefined;
+  const allLabels = () => {
+    all ??= Array.from({ length: n }, (_, i) => String(i));
+    return all;
+  };
   return {
     size,
     logp,
     p,
     r: rs,
-    labels: supportLabels,
+    get labels() {
+      onSupport ??= Array.from(support, (i) => allLabels()[i]!);
+      return onSupport;
+    },
     support,
-    allLabels,
+    get allLabels() {
+      return allLabels();
+    },
     allRewards: r,
     rMax,
     rMin,

@@ -4,7 +4,7 @@ import { type Frontier, type FrontierOptions, frontier } from "./frontier.js";
 import { policyGap } from "./gap.js";
 import type { Model } from "./model.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "./softBon.js";
-import { cumulants, lambdaForKl, tiltAt, tiltLogProbs } from "./tilt.js";
+import { cumulants, lambdaForKl, type TiltPoint, tiltAt, tiltLogProbs } from "./tilt.js";
 
 /**
  * The documented result shapes of every command (the contract other tools rely on), shared by the CLI
@@ -26,9 +26,9 @@ function distribution<K extends string>(model: Model, logq: Float64Array, key: K
 export type TiltSpec = { kl: number } | { lambda: number } | { beta: number };
 
 export function tiltSummary(model: Model, spec: TiltSpec, withDistribution = false) {
-  let lambda: number;
-  if ("kl" in spec) lambda = lambdaForKl(model, spec.kl, "kl").lambda;
-  else if ("lambda" in spec) lambda = spec.lambda;
+  let point: TiltPoint;
+  if ("kl" in spec) point = lambdaForKl(model, spec.kl, "kl").point;
+  else if ("lambda" in spec) point = tiltAt(model, spec.lambda, "lambda");
   else {
     if (Number.isNaN(spec.beta) || !(spec.beta > 0)) {
       throw new InputError(
@@ -36,9 +36,8 @@ export function tiltSummary(model: Model, spec: TiltSpec, withDistribution = fal
         `β = 1/λ must be a number > 0 (Infinity for λ = 0), got ${show(spec.beta)}`,
       );
     }
-    lambda = 1 / spec.beta;
+    point = tiltAt(model, 1 / spec.beta, "beta");
   }
-  const point = tiltAt(model, lambda, "lambda");
   const out = {
     lambda: point.saturated ? null : point.lambda,
     beta: point.saturated ? 0 : 1 / point.lambda,

@@ -1,6 +1,6 @@
 import { InputError, show } from "./errors.js";
 import { isConstantReward, type Model } from "./model.js";
-import { expm1mx } from "./numerics/logspace.js";
+import { expm1mxSeries } from "./numerics/logspace.js";
 import { goldenSectionMin } from "./numerics/minimize.js";
 import { newtonBracketed } from "./numerics/roots.js";
 import { NeumaierSum } from "./numerics/sum.js";
@@ -44,21 +44,47 @@ interface Stats {
   cond: number;
 }
 
+/**
+ * Every sum below has terms of one sign (e^x − 1 − x ≥ 0, (r−c)(e^{λ(r−c)} − 1) ≥ 0, and for the max
+ * centre all r − c ≤ 0), so nothing cancels: blocks of BLOCK terms are summed plainly and the block sums
+ * with compensation, which bounds the relative error by about (BLOCK + n/BLOCK)·ε at a plain loop's speed.
+ */
+const BLOCK = 512;
+
 function statsAtMean(model: Model, lambda: number): Stats {
   const c = model.mean;
   const T = new NeumaierSum();
   const M1 = new NeumaierSum();
+  const M2 = new NeumaierSum();
   T.add(lambda * model.meanResidual);
-  let m2 = 0;
   const { p, r } = model;
-  for (let i = 0; i < model.size; i++) {
-    const dr = r[i]! - c;
-    const x = lambda * dr;
-    const e = Math.expm1(x);
-    const pi = p[i]!;
-    T.add(pi * (Math.abs(x) < 0.5 ? expm1mx(x) : e - x));
-    M1.add(pi * dr * e);
-    m2 += pi * dr * dr * (1 + e);
+  const n = model.size;
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    let t = 0;
+    let m1 = 0;
+    let m2 = 0;
+    for (let i = start; i < end; i++) {
+      const dr = r[i]! - c;
+      const x = lambda * dr;
+      // e = e^x − 1 and emx = e^x − 1 − x, each to full relative accuracy: one exp, or near 0 the series.
+      let e: number;
+      let emx: number;
+      if (x > -0.5 && x < 0.5) {
+        emx = expm1mxSeries(x);
+        e = x + emx;
+      } else {
+        e = Math.exp(x) - 1;
+        emx = e - x;
+      }
+      const pi = p[i]!;
+      t += pi * emx;
+      m1 += pi * dr * e;
+      m2 += pi * dr * dr * (1 + e);
+    }
+    T.add(t);
+    M1.add(m1);
+    M2.add(m2);
   }
   const t = T.value;
   const L = Math.log1p(t);
@@ -68,7 +94,7 @@ function statsAtMean(model: Model, lambda: number): Stats {
     center: c,
     L,
     m,
-    m2: m2 / (1 + t),
+    m2: M2.value / (1 + t),
     d,
     cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d),
   };
@@ -77,29 +103,46 @@ function statsAtMean(model: Model, lambda: number): Stats {
 function statsAtMax(model: Model, lambda: number): Stats {
   const c = model.rMax;
   const { logp, p, r } = model;
+  const n = model.size;
   let mx = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < model.size; i++) {
+  for (let i = 0; i < n; i++) {
     const a = logp[i]! + lambda * (r[i]! - c);
     if (a > mx) mx = a;
   }
   const S = new NeumaierSum();
   const M1 = new NeumaierSum();
-  let m2 = 0;
+  const M2 = new NeumaierSum();
   // Every exponent is ≤ 0; when p itself is not tiny, p·e^{λ(r−c)} saves the log p addition.
   const shift = Math.exp(-mx);
   const direct = mx > -600;
-  for (let i = 0; i < model.size; i++) {
-    const dr = r[i]! - c;
-    const w = direct ? p[i]! * Math.exp(lambda * dr) * shift : Math.exp(logp[i]! + lambda * dr - mx);
-    S.add(w);
-    M1.add(w * dr);
-    m2 += w * dr * dr;
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK);
+    let s0 = 0;
+    let m1 = 0;
+    let m2 = 0;
+    for (let i = start; i < end; i++) {
+      const dr = r[i]! - c;
+      const w = direct ? p[i]! * Math.exp(lambda * dr) * shift : Math.exp(logp[i]! + lambda * dr - mx);
+      s0 += w;
+      m1 += w * dr;
+      m2 += w * dr * dr;
+    }
+    S.add(s0);
+    M1.add(m1);
+    M2.add(m2);
   }
   const s = S.value;
   const L = mx + Math.log(s);
   const m = M1.value / s;
   const d = lambda * m - L;
-  return { center: c, L, m, m2: m2 / s, d, cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d) };
+  return {
+    center: c,
+    L,
+    m,
+    m2: M2.value / s,
+    d,
+    cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d),
+  };
 }
 
 /** Largest λ(r_max − E_p r) for which the mean-centred form cannot overflow. */
@@ -108,9 +151,11 @@ const MEAN_CENTRED_LIMIT = 700;
 function stats(model: Model, lambda: number): Stats {
   if (lambda * (model.rMax - model.mean) > MEAN_CENTRED_LIMIT) return statsAtMax(model, lambda);
   const a = statsAtMean(model, lambda);
-  if (!(a.cond > 1e3)) return a;
+  // p·(r − c)·e^{λ(r−c)} overflows near the limit when |r − c| is large: then only the max form is usable.
+  const finite = Number.isFinite(a.d) && Number.isFinite(a.m) && Number.isFinite(a.m2);
+  if (finite && !(a.cond > 1e3)) return a;
   const b = statsAtMax(model, lambda);
-  return b.cond < a.cond ? b : a;
+  return !finite || b.cond < a.cond ? b : a;
 }
 
 function checkLambda(lambda: number, field: string): void {
@@ -220,7 +265,10 @@ export function cumulants(model: Model, point: TiltPoint): [number, number, numb
 export interface LambdaSolution {
   readonly lambda: number;
   readonly saturated: boolean;
+  /** Passes over the outcomes (evaluations of the tilt) the solve took. */
   readonly iterations: number;
+  /** The tilt at the solution. */
+  readonly point: TiltPoint;
 }
 
 export function checkKl(delta: number, field = "kl"): void {
@@ -231,39 +279,62 @@ export function checkKl(delta: number, field = "kl"): void {
 
 export function lambdaForKl(model: Model, delta: number, field = "kl"): LambdaSolution {
   checkKl(delta, field);
-  if (isConstantReward(model) || delta === 0) return { lambda: 0, saturated: false, iterations: 0 };
-  if (delta >= model.klMax) return { lambda: Number.POSITIVE_INFINITY, saturated: true, iterations: 0 };
+  const saturated = (iterations: number): LambdaSolution => ({
+    lambda: Number.POSITIVE_INFINITY,
+    saturated: true,
+    iterations,
+    point: saturatedPoint(model),
+  });
+  if (isConstantReward(model) || delta === 0) {
+    return { lambda: 0, saturated: false, iterations: 0, point: tiltAt(model, 0) };
+  }
+  if (delta >= model.klMax) return saturated(0);
   const sigma = Math.sqrt(model.variance) || model.rMax - model.rMin;
   const guess = Math.sqrt(2 * delta) / sigma;
+  // A reward spread so small that λ_Δ is beyond the largest double: saturated to rounding.
+  if (!Number.isFinite(guess)) return saturated(0);
+  // Each evaluation is a pass over the outcomes: remember them (the bracket search and Newton share points).
+  const seen = new Map<number, TiltPoint>();
+  const at = (lambda: number): TiltPoint => {
+    let t = seen.get(lambda);
+    if (!t) {
+      t = tiltAt(model, lambda);
+      seen.set(lambda, t);
+    }
+    return t;
+  };
   let lo = 0;
   let hi = guess;
-  let iterations = 0;
   // Expand the bracket geometrically: d is increasing, d(0) = 0 < Δ < d(∞) = log(1/p*).
-  while (tiltAt(model, hi).kl < delta) {
+  while (at(hi).kl < delta) {
     lo = hi;
     hi *= 4;
-    iterations++;
-    if (!Number.isFinite(hi)) {
-      // Δ is below log(1/p*) by less than d can resolve: the optimum is the saturated one to rounding.
-      return { lambda: Number.POSITIVE_INFINITY, saturated: true, iterations };
-    }
+    // Δ is below log(1/p*) by less than d can resolve: the optimum is the saturated one to rounding.
+    if (!Number.isFinite(hi)) return saturated(seen.size);
+  }
+  // Shrink it the same way when the guess overshoots (σ of p says little about λ_Δ when p is very skewed),
+  // so that lo > 0 and the bracket closes geometrically instead of by halving down from a huge guess.
+  while (lo === 0) {
+    const mid = hi / 4;
+    if (mid === 0) break;
+    if (at(mid).kl < delta) lo = mid;
+    else hi = mid;
   }
   const res = newtonBracketed(
     (lambda) => {
-      const t = tiltAt(model, lambda);
+      const t = at(lambda);
       return { f: t.kl - delta, df: lambda * t.variance };
     },
     lo,
     hi,
     Math.min(Math.max(guess, lo), hi),
   );
-  return { lambda: res.x, saturated: false, iterations: iterations + res.iterations };
+  return { lambda: res.x, saturated: false, iterations: seen.size, point: at(res.x) };
 }
 
 /** The optimal reward V(Δ) = max{E_q r : KL(q‖p) ≤ Δ} = Λ'(λ_Δ); r_max when saturated. */
 export function optimalReward(model: Model, delta: number): number {
-  const sol = lambdaForKl(model, delta);
-  return tiltAt(model, sol.lambda).reward;
+  return lambdaForKl(model, delta).point.reward;
 }
 
 /**
@@ -278,10 +349,13 @@ export function optimalRewardDual(model: Model, delta: number): number {
   if (delta === 0) return model.mean;
   const objective = (s: number) => {
     const lambda = Math.exp(s);
+    // λ = ∞ (e^s overflows): the limit of (Δ + Λ(λ) − λμ)/λ is r_max − μ.
+    if (lambda === Number.POSITIVE_INFINITY) return model.rMax - model.mean;
     return (delta + tiltAt(model, lambda).logPartitionCentered) / lambda;
   };
-  const sigma = Math.sqrt(model.variance);
-  let s = Math.log(Math.sqrt(2 * delta) / sigma);
+  // The variance underflows to 0 for a non-constant reward with a spread below ~1e-154.
+  const sigma = Math.sqrt(model.variance) || model.rMax - model.rMin;
+  let s = 0.5 * Math.log(2 * delta) - Math.log(sigma);
   // Walk to a bracket [s − 2, s + 2] around the minimum.
   let f0 = objective(s);
   for (let k = 0; k < 2000; k++) {

@@ -45,22 +45,23 @@ export function log1pexp(x: number): number {
   return x;
 }
 
-/** e^x − 1 − x without cancellation near 0 (series for |x| < 1/2, 18 terms, truncation < 1e-20). */
+/** e^x − 1 − x without cancellation near 0 (series for |x| < 1/2, truncation < 1e-20). */
 export function expm1mx(x: number): number {
-  if (Math.abs(x) < 0.5) {
-    // Σ_{k≥2} x^k/k! in Horner form.
-    let t = 1 / factorial(18);
-    for (let k = 17; k >= 2; k--) t = t * x + 1 / factorial(k);
-    return t * x * x;
-  }
-  return Math.expm1(x) - x;
+  return Math.abs(x) < 0.5 ? expm1mxSeries(x) : Math.expm1(x) - x;
+}
+
+/** Σ_{k=2}^{17} x^k/k! in Horner form: e^x − 1 − x to full relative accuracy for |x| < 1/2. */
+export function expm1mxSeries(x: number): number {
+  let t = INV_FACT[17]!;
+  for (let k = 16; k >= 2; k--) t = t * x + INV_FACT[k]!;
+  return t * x * x;
 }
 
 const FACT: number[] = [1];
 for (let k = 1; k <= 25; k++) FACT[k] = FACT[k - 1]! * k;
-function factorial(k: number): number {
-  return FACT[k]!;
-}
+const INV_FACT = Float64Array.from(FACT, (f) => 1 / f);
+/** (k−1)/k!: the coefficients of g(u) = u e^u − e^u + 1. */
+const KL_SERIES = Float64Array.from(FACT, (f, k) => (k - 1) / f);
 
 /**
  * log(−log(1 − e^{y})) for y < 0, i.e. log(−log(1 − Q)) given y = log Q with 0 < Q < 1.
@@ -87,7 +88,7 @@ export function klIntegrand(u: number): number {
   if (u === Number.NEGATIVE_INFINITY) return 1;
   if (Math.abs(u) < 1) {
     let t = 0;
-    for (let k = 24; k >= 2; k--) t = t * u + (k - 1) / factorial(k);
+    for (let k = 24; k >= 2; k--) t = t * u + KL_SERIES[k]!;
     return t * u * u;
   }
   if (u < 0) return 1 - Math.exp(u) * (1 - u);
