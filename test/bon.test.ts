@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bestOfN, bonOutcomeLogProbs, folkloreKlBound } from "../src/core/bon.js";
-import { InputError } from "../src/core/errors.js";
 import { levelsOf, logBelow, outcomeLogProbs } from "../src/core/levels.js";
 import { createModel, type Model, modelFromLogWeights } from "../src/core/model.js";
 import { logSumExp } from "../src/core/numerics/logspace.js";
+import { close, expectRel, thrown } from "./support/assert.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -12,34 +12,6 @@ import { logSumExp } from "../src/core/numerics/logspace.js";
 
 const model = (p: number[], r: number[]): Model => createModel({ p, r });
 const weighted = (counts: number[], r: number[]): Model => createModel({ counts, r });
-
-function relErr(actual: number, expected: number): number {
-  if (actual === expected) return 0;
-  return Math.abs(actual - expected) / Math.abs(expected);
-}
-
-function expectRel(actual: number, expected: number, tol: number): void {
-  if (relErr(actual, expected) > tol) {
-    throw new Error(`expected ${expected}, got ${actual} (relative error ${relErr(actual, expected)})`);
-  }
-}
-
-function expectClose(actual: number, expected: number, abs: number, rel = 0): void {
-  const err = Math.abs(actual - expected);
-  if (!(err <= abs + rel * Math.abs(expected))) {
-    throw new Error(`expected ${expected}, got ${actual} (error ${err})`);
-  }
-}
-
-function thrown(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
 
 /** The distinct reward levels of plain arrays: [value, mass], ascending (a reference for levelsOf). */
 function plainLevels(p: readonly number[], r: readonly number[]): [number, number][] {
@@ -147,7 +119,7 @@ describe("best-of-N: published values", () => {
   it("tends to log 2 as N grows (saturation at log 1/p*)", () => {
     // log 2 − KL(π_N‖p): 1.844840585e-4 at N = 16 and 2.459047481e-18 at N = 64 (mpmath, 60 digits).
     expectRel(Math.LN2 - bestOfN(coin, { n: 16 }).kl, 1.844840585e-4, 1e-9);
-    expectClose(bestOfN(coin, { n: 64 }).kl, Math.LN2, 1e-16);
+    close(bestOfN(coin, { n: 64 }).kl, Math.LN2, 0, 1e-16);
     let previous = 0;
     for (let k = 1; k <= 80; k++) {
       const kl = bestOfN(coin, { n: 2 ** k }).kl;
@@ -237,14 +209,14 @@ describe("best-of-N: the law", () => {
         const full = new Array<number>(counts.length).fill(0);
         for (let j = 0; j < m.size; j++) full[m.support[j]!] = Math.exp(out[j]!);
         full.forEach((x, i) => {
-          expectClose(x, law[i]!, 1e-15, 1e-12);
+          close(x, law[i]!, 1e-12, 1e-15);
         });
         // Reward, KL (level-wise = outcome-wise, since within a level both are proportional to p).
         const reward = law.reduce((s, x, i) => s + x * r[i]!, 0);
-        expectClose(res.reward, reward, 1e-14, 1e-12);
-        expectClose(res.kl, plainKl(law, p), 1e-14, 1e-11);
+        close(res.reward, reward, 1e-12, 1e-14);
+        close(res.kl, plainKl(law, p), 1e-11, 1e-14);
         // Win rate against a fresh draw from p, ties counted half.
-        expectClose(res.winRate, plainWinRate(law, p, r), 1e-14, 1e-12);
+        close(res.winRate, plainWinRate(law, p, r), 1e-12, 1e-14);
       }),
       { seed: SEED, numRuns: 400 },
     );
@@ -358,7 +330,7 @@ describe("best-of-N: bounds and monotonicity", () => {
     );
     for (const n of [1, 2, 2.5, 7, 50]) {
       // The grid's error is O(1/L).
-      expectClose(bestOfN(grid, { n }).reward, n / (n + 1), 2 / L);
+      close(bestOfN(grid, { n }).reward, n / (n + 1), 0, 2 / L);
     }
   });
 
@@ -369,9 +341,9 @@ describe("best-of-N: bounds and monotonicity", () => {
         const a = bestOfN(m, { n });
         const b = bestOfN(m, { logN: Math.log(n) });
         expect(a.logN).toBe(b.logN);
-        expectClose(a.kl, b.kl, 0, 1e-15);
-        expectClose(a.reward, b.reward, 1e-15, 1e-15);
-        expectClose(a.winRate, b.winRate, 0, 1e-15);
+        close(a.kl, b.kl, 1e-15);
+        close(a.reward, b.reward, 1e-15, 1e-15);
+        close(a.winRate, b.winRate, 1e-15);
         expectRel(a.n, n, 1e-15 * Math.max(1, Math.log(n)));
       }),
       { seed: SEED, numRuns: 200 },
@@ -384,11 +356,11 @@ describe("best-of-N: bounds and monotonicity", () => {
         const m = weighted(counts, r);
         const lo = bestOfN(m, { logN: 1 - 1e-12 });
         const hi = bestOfN(m, { logN: 1 + 1e-12 });
-        expectClose(lo.kl, hi.kl, 1e-10);
-        expectClose(lo.reward, hi.reward, 1e-10);
-        expectClose(lo.winRate, hi.winRate, 1e-10);
+        close(lo.kl, hi.kl, 0, 1e-10);
+        close(lo.reward, hi.reward, 0, 1e-10);
+        close(lo.winRate, hi.winRate, 0, 1e-10);
         lo.levelLogProbs.forEach((v, l) => {
-          expectClose(Math.exp(v), Math.exp(hi.levelLogProbs[l]!), 1e-10);
+          close(Math.exp(v), Math.exp(hi.levelLogProbs[l]!), 0, 1e-10);
         });
       }),
       { seed: SEED, numRuns: 300 },
@@ -444,7 +416,7 @@ describe("best-of-N: N → 1", () => {
           return;
         }
         expectRel(res.kl, 0.5 * e * e * chi, 1e-3 * Math.max(1, eps * 1e5));
-        expectClose(res.reward, m.mean + e * drift, 1e-12 + 10 * e * e * (m.rMax - m.rMin));
+        close(res.reward, m.mean + e * drift, 0, 1e-12 + 10 * e * e * (m.rMax - m.rMin));
       }),
       { seed: SEED, numRuns: 200 },
     );
@@ -545,7 +517,7 @@ describe("best-of-N: huge N and extreme inputs", () => {
         const res = bestOfN(m, { logN });
         const top = res.levelLogProbs[res.levelLogProbs.length - 1]!;
         expect(top).toBe(0);
-        expectClose(res.kl, m.klMax, 1e-300, 1e-12);
+        close(res.kl, m.klMax, 1e-12, 1e-300);
         expect(res.reward).toBe(m.rMax);
         expect(res.n).toBe(logN < 709 ? Math.exp(logN) : Number.POSITIVE_INFINITY);
         expect(res.klBound).toBeCloseTo(logN - 1, 6);
@@ -640,7 +612,7 @@ describe("reward levels", () => {
       expectRel(Math.exp(lv.logMass[l]!), x, 1e-15);
     });
     [0.2, 0.6, 1].forEach((x, l) => {
-      expectClose(Math.exp(lv.logCdf[l]!), x, 1e-16, 1e-15);
+      close(Math.exp(lv.logCdf[l]!), x, 1e-15, 1e-16);
     });
     [0.8, 0.4].forEach((x, l) => {
       expectRel(Math.exp(lv.logAbove[l]!), x, 1e-15);

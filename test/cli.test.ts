@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { bestOfN } from "../src/core/bon.js";
 import { createModel } from "../src/core/model.js";
@@ -29,13 +30,18 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Starts the CLI with `args`, from the project root, with no stdin and both outputs piped. */
+function start(args: readonly string[]): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: childEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
 function bonkl(args: readonly string[]): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: childEnv(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = start(args);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -226,15 +232,7 @@ describe.concurrent("bonkl: results", () => {
   it("survives its reader going away (… | head -1)", async () => {
     // About 7 MB of CSV, far more than a pipe holds: the reader closes after the first chunk, so the
     // rest of the write fails with EPIPE, which must end the program quietly with status 0.
-    const child = spawn(
-      process.execPath,
-      [BIN, "frontier", "--model", "ternary", "--points", "100000", "--csv"],
-      {
-        cwd: ROOT,
-        env: childEnv(),
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = start(["frontier", "--model", "ternary", "--points", "100000", "--csv"]);
     let stderr = "";
     let first = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => {

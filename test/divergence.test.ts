@@ -2,18 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { entropy, kl, klFromLogs, renyiCrossEntropy, renyiDivergence } from "../src/core/divergence.js";
 import { InputError } from "../src/core/errors.js";
-
-const EPS = Number.EPSILON;
-const INF = Number.POSITIVE_INFINITY;
-const SEED = 20261127;
-
-function close(actual: number, expected: number, rel: number, abs = 0): void {
-  const err = Math.abs(actual - expected);
-  const tol = rel * Math.abs(expected) + abs;
-  if (!(err <= tol)) {
-    throw new Error(`expected ${actual} ≈ ${expected} (error ${err}, tolerance ${tol})`);
-  }
-}
+import { close, EPS, INF, SEED } from "./support/assert.js";
 
 /** Normalises non-negative integer counts (at least one positive) to probabilities. */
 function normalise(counts: readonly number[]): number[] {

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bestOfN } from "../src/core/bon.js";
-import { InputError } from "../src/core/errors.js";
 import {
   type BonPoint,
   bonFrontier,
@@ -12,18 +11,9 @@ import {
 } from "../src/core/frontier.js";
 import { createModel, type Model } from "../src/core/model.js";
 import { optimalReward } from "../src/core/tilt.js";
+import { thrown } from "./support/assert.js";
 
 const SEED = 20240401;
-
-function thrown(f: () => unknown): InputError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error("expected an InputError");
-}
 
 /** Non-constant models: 2–8 outcomes, weights over two orders of magnitude, rewards with some ties. */
 const randomModel = fc

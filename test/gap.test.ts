@@ -5,18 +5,7 @@ import { policyGap } from "../src/core/gap.js";
 import { createModel, type Model } from "../src/core/model.js";
 import { brentRoot } from "../src/core/numerics/roots.js";
 import { lambdaForKl, tiltAt, tiltLogProbs } from "../src/core/tilt.js";
-
-const EPS = Number.EPSILON;
-const INF = Number.POSITIVE_INFINITY;
-const SEED = 20261127;
-
-function close(actual: number, expected: number, rel: number, abs = 0): void {
-  const err = Math.abs(actual - expected);
-  const tol = rel * Math.abs(expected) + abs;
-  if (!(err <= tol)) {
-    throw new Error(`expected ${actual} ≈ ${expected} (error ${err}, tolerance ${tol})`);
-  }
-}
+import { close, EPS, INF, SEED } from "./support/assert.js";
 
 /** A model (counts with zeros allowed, rewards small integers or reals) and a policy over all outcomes. */
 const modelAndPolicy = fc

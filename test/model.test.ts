@@ -3,28 +3,11 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../src/core/errors.js";
 import { levelsOf, logBelow } from "../src/core/levels.js";
 import { createModel, isConstantReward, type ModelSpec, modelFromLogWeights } from "../src/core/model.js";
-
-const EPS = Number.EPSILON;
-const NEG_INF = Number.NEGATIVE_INFINITY;
-const SEED = 20261127;
-
-function close(actual: number, expected: number, rel: number, abs = 0): void {
-  const err = Math.abs(actual - expected);
-  const tol = rel * Math.abs(expected) + abs;
-  if (!(err <= tol)) {
-    throw new Error(`expected ${actual} ≈ ${expected} (error ${err}, tolerance ${tol})`);
-  }
-}
+import { close, EPS, NEG_INF, SEED, thrown } from "./support/assert.js";
 
 /** The InputError createModel throws for `spec` (fails the test if it does not throw one). */
 function rejection(spec: unknown, name?: string): InputError {
-  try {
-    createModel(spec as ModelSpec, name);
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error(`createModel accepted ${JSON.stringify(spec)}`);
+  return thrown(() => createModel(spec as ModelSpec, name), `createModel accepted ${JSON.stringify(spec)}`);
 }
 
 describe("createModel validation", () => {

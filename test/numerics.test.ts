@@ -16,19 +16,7 @@ import { goldenSectionMin } from "../src/core/numerics/minimize.js";
 import { gaussLegendre, integrate } from "../src/core/numerics/quadrature.js";
 import { brentRoot, newtonBracketed } from "../src/core/numerics/roots.js";
 import { dot, NeumaierSum, sum } from "../src/core/numerics/sum.js";
-
-const EPS = Number.EPSILON;
-const INF = Number.POSITIVE_INFINITY;
-const SEED = 20261127;
-
-/** |actual − expected| ≤ rel·|expected| + abs, with a readable failure message. */
-function close(actual: number, expected: number, rel: number, abs = 0): void {
-  const err = Math.abs(actual - expected);
-  const tol = rel * Math.abs(expected) + abs;
-  if (!(err <= tol)) {
-    throw new Error(`expected ${actual} ≈ ${expected} (error ${err}, tolerance ${tol})`);
-  }
-}
+import { close, EPS, INF, SEED } from "./support/assert.js";
 
 /** A seeded linear congruential generator (Numerical Recipes constants), for reproducible data. */
 function lcg(seed: number): () => number {

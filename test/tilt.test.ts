@@ -13,18 +13,7 @@ import {
   tiltAt,
   tiltLogProbs,
 } from "../src/core/tilt.js";
-
-const EPS = Number.EPSILON;
-const INF = Number.POSITIVE_INFINITY;
-const SEED = 20261127;
-
-function close(actual: number, expected: number, rel: number, abs = 0): void {
-  const err = Math.abs(actual - expected);
-  const tol = rel * Math.abs(expected) + abs;
-  if (!(err <= tol)) {
-    throw new Error(`expected ${actual} ≈ ${expected} (error ${err}, tolerance ${tol})`);
-  }
-}
+import { close, EPS, INF, SEED } from "./support/assert.js";
 
 interface Spec {
   readonly counts: number[];

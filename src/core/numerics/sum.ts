@@ -15,36 +15,21 @@ export class NeumaierSum {
   }
 
   get value(): number {
-    return this.s + this.c;
+    // With an infinite term, s is ±∞ (or NaN) and the compensation would turn ∞ into NaN.
+    return Number.isFinite(this.s) ? this.s + this.c : this.s;
   }
 }
 
 /** Σ x_i with Neumaier compensation. Infinite terms give the IEEE result (∞, or NaN for ∞ − ∞). */
 export function sum(x: ArrayLike<number>): number {
-  let s = 0;
-  let c = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    const t = s + v;
-    if (Math.abs(s) >= Math.abs(v)) c += s - t + v;
-    else c += v - t + s;
-    s = t;
-  }
-  if (!Number.isFinite(s)) return s;
-  return s + c;
+  const s = new NeumaierSum();
+  for (let i = 0; i < x.length; i++) s.add(x[i]!);
+  return s.value;
 }
 
 /** Σ w_i x_i with Neumaier compensation on the products (the products themselves are rounded once). */
 export function dot(w: ArrayLike<number>, x: ArrayLike<number>): number {
-  let s = 0;
-  let c = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = w[i]! * x[i]!;
-    const t = s + v;
-    if (Math.abs(s) >= Math.abs(v)) c += s - t + v;
-    else c += v - t + s;
-    s = t;
-  }
-  if (!Number.isFinite(s)) return s;
-  return s + c;
+  const s = new NeumaierSum();
+  for (let i = 0; i < x.length; i++) s.add(w[i]! * x[i]!);
+  return s.value;
 }
