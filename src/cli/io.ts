@@ -3,6 +3,7 @@ import { InputError, show } from "../core/errors.js";
 import { parseJson } from "../core/json.js";
 import { createModel, type Model } from "../core/model.js";
 import { presetList, presetSpec } from "../core/presets.js";
+import { subtlexAfinnSpec } from "../data/subtlexAfinn.js";
 
 /** Node-side input handling: files, inline JSON and presets, turned into core values or InputErrors. */
 
@@ -37,6 +38,12 @@ export function readJsonArgument(text: string, field: string, expected: string):
 export function loadModel(text: string, field = "--model"): Model {
   const t = text.trim();
   if (t.startsWith("{") || t.startsWith("[")) return createModel(parseJson(t, field) as object, "model");
+  if (t === "subtlex-afinn" || t.startsWith("subtlex-afinn:")) {
+    return createModel(
+      subtlexAfinnSpec(t.includes(":") ? t.slice(t.indexOf(":") + 1) : undefined, field),
+      "model",
+    );
+  }
   const preset = presetSpec(t, field);
   if (preset) return createModel(preset, "model");
   if (existsSync(t)) return createModel(parseJson(readTextFile(t, field), field) as object, "model");

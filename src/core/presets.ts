@@ -59,6 +59,7 @@ export function presetSpec(text: string, field = "model"): ModelSpec | undefined
   return preset?.build(arg, field);
 }
 
+/** The presets' syntax for messages; the Node adapters add the data-backed `subtlex-afinn[:K]`. */
 export function presetList(): string {
-  return PRESETS.map((p) => p.syntax).join(", ");
+  return [...PRESETS.map((p) => p.syntax), "subtlex-afinn[:K]"].join(", ");
 }
