@@ -85,6 +85,13 @@ function logRatios(levels: Levels, logN: number): Float64Array {
     return u;
   }
   for (let l = 0; l < L; l++) {
+    // −log F ≥ Q, so A = N(−log F) overflows whenever log N + log Q > 710: then log P_N(v) = −A is −∞
+    // to double precision (the true value, about −e^{log N + log Q}, has no double) and nothing else
+    // is needed. For huge N this settles every level but the top few without a transcendental call.
+    if (logN + levels.logAbove[l]! > 710) {
+      u[l] = Number.NEGATIVE_INFINITY;
+      continue;
+    }
     const A = Math.exp(logN + logMinusLogCdf(levels, l));
     const below = logBelow(levels, l);
     // log(1 − e^{−δ}) = log δ − δ/2 + …: kept in logs so a δ below the smallest double still counts.

@@ -43,13 +43,7 @@ export function levelsOf(model: Model): Levels {
     values[l] = sorted[from]!;
     logMass[l] = to - from === 1 ? sortedLogp[from]! : logSumExp(sortedLogp, from, to);
   }
-  const { logCdf, logAbove } = tails(logMass);
-  const mass = new Float64Array(count);
-  const cdf = new Float64Array(count);
-  for (let l = 0; l < count; l++) {
-    mass[l] = Math.exp(logMass[l]!);
-    cdf[l] = Math.exp(logCdf[l]!);
-  }
+  const { logCdf, logAbove, mass, cdf } = tails(logMass);
   // Which level each outcome is in is a scatter through the permutation: made only when asked for.
   let levelOf: Uint32Array | undefined;
   const levels: Levels = {
@@ -74,41 +68,47 @@ export function levelsOf(model: Model): Levels {
 }
 
 /**
- * log F and log Q from the level masses. When the masses span less than e^600 the prefix sums run in the
- * linear domain (one exp per level, compensated); otherwise through the rescaled log-domain running sum.
+ * log F and log Q from the level masses. When every mass is above e^{−600} the prefix sums run in the
+ * linear domain (compensated); otherwise through the rescaled log-domain running sum.
  * Either way the relative error of every F and Q is a few ε, so Q keeps its accuracy far below 1e-16.
  */
-function tails(logMass: Float64Array): { logCdf: Float64Array; logAbove: Float64Array } {
+function tails(logMass: Float64Array): {
+  logCdf: Float64Array;
+  logAbove: Float64Array;
+  mass: Float64Array;
+  cdf: Float64Array;
+} {
   const count = logMass.length;
-  let hi = Number.NEGATIVE_INFINITY;
   let lo = Number.POSITIVE_INFINITY;
-  for (let l = 0; l < count; l++) {
-    hi = Math.max(hi, logMass[l]!);
-    lo = Math.min(lo, logMass[l]!);
-  }
+  for (let l = 0; l < count; l++) lo = Math.min(lo, logMass[l]!);
+  const mass = new Float64Array(count);
+  for (let l = 0; l < count; l++) mass[l] = Math.exp(logMass[l]!);
   const logAbove = new Float64Array(count);
-  if (lo - hi < -600) {
+  if (lo < -600) {
     const logCdf = cumulativeLogSumExp(logMass);
     const inclusive = cumulativeLogSumExp(logMass, true);
     for (let l = 0; l < count; l++)
       logAbove[l] = l + 1 < count ? inclusive[l + 1]! : Number.NEGATIVE_INFINITY;
-    return { logCdf, logAbove };
+    const cdf = new Float64Array(count);
+    for (let l = 0; l < count; l++) cdf[l] = Math.exp(logCdf[l]!);
+    return { logCdf, logAbove, mass, cdf };
   }
-  const mass = new Float64Array(count);
-  for (let l = 0; l < count; l++) mass[l] = Math.exp(logMass[l]! - hi);
+  // Every mass is a normal double here (≥ e^{−600}), so the prefix sums can run in the linear domain.
   const logCdf = new Float64Array(count);
+  const cdf = new Float64Array(count);
   const forward = new NeumaierSum();
   for (let l = 0; l < count; l++) {
     forward.add(mass[l]!);
-    logCdf[l] = hi + Math.log(forward.value);
+    cdf[l] = forward.value;
+    logCdf[l] = Math.log(cdf[l]!);
   }
   const backward = new NeumaierSum();
   logAbove[count - 1] = Number.NEGATIVE_INFINITY;
   for (let l = count - 1; l > 0; l--) {
     backward.add(mass[l]!);
-    logAbove[l - 1] = hi + Math.log(backward.value);
+    logAbove[l - 1] = Math.log(backward.value);
   }
-  return { logCdf, logAbove };
+  return { logCdf, logAbove, mass, cdf };
 }
 
 /** log p(r < v_l) = log F(v_l⁻); −∞ for the lowest level. */
