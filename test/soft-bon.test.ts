@@ -204,8 +204,9 @@ describe("soft best-of-N: normalisation and limits", () => {
 
   it("huge N in logs: τ small against the reward gap gives best-of-N, 1 − (1 − P*)^N, to 1e-12", () => {
     // With (v_1 − v_0)/τ = 1e5 a lower draw is output beside a top one with probability e^{−1e5}, so π
-    // is the best-of-N law to double precision: π(top) = 1 − (1 − P*)^N = −expm1(N log1p(−P*)), and
-    // for P* = e^{−20000}, N = e^{19990}: N log1p(−P*) = −e^{−10} (1 + P*/2 + …) = −e^{−10}.
+    // is the best-of-N law to double precision: π(top) = 1 − (1 − P*)^N = −expm1(N log1p(−P*)) and
+    // π(bottom) = (1 − P*)^N, where for P* = e^{−20000}, N = e^{20000+δ}:
+    // N log1p(−P*) = −e^δ (1 + P*/2 + …) = −e^δ.
     const m = createModel({ logp: [0, -20000], r: [0, 1] });
     for (const delta of [-10, -1, 0, 2, 5]) {
       const res = softBestOfN(m, { logN: 20000 + delta, temperature: 1e-5 });
@@ -217,14 +218,26 @@ describe("soft best-of-N: normalisation and limits", () => {
   });
 
   it("N → ∞ approaches the tilt φ_{1/τ}: KL(π‖φ) decreases and N·KL stays bounded (Verdun et al.)", () => {
-    const m = model([0.2, 0.3, 0.4, 0.1], [0, 1, 2.5, 3]);
+    const p = [0.2, 0.3, 0.4, 0.1];
+    const r = [0, 1, 2.5, 3];
+    const m = model(p, r);
     for (const tau of [0.5, 1, 3]) {
-      const kls = [1e3, 1e4, 1e5].map((n) => softBestOfN(m, { n, temperature: tau }).klToTilt);
+      const ns = [1e3, 1e4, 1e5];
+      const kls = ns.map((n) => softBestOfN(m, { n, temperature: tau }).klToTilt);
       expect(kls[0]!).toBeGreaterThan(kls[1]!);
       expect(kls[1]!).toBeGreaterThan(kls[2]!);
-      const scaled = kls.map((kl, i) => kl * 10 ** (i + 3));
+      const scaled = kls.map((kl, i) => kl * ns[i]!);
       for (const s of scaled) expect(s).toBeLessThan(1);
       expect(scaled[2]!).toBeLessThan(scaled[0]!);
+      // Sharper: with μ = E_p w and S the sum of the other N − 1 draws, π(y)/φ(y) = E[Nμ/(w(y) + S)]
+      // = 1 + (E_φ w − w(y))/(Nμ) + O(N⁻²) (expand around S = (N−1)μ, E(S − (N−1)μ)² = (N−1)Var_p w),
+      // so N² KL(π‖φ) → ½ Var_φ(w)/μ².
+      const w = r.map((x) => Math.exp(x / tau));
+      const mu = p.reduce((a, pi, i) => a + pi * w[i]!, 0);
+      const phi = p.map((pi, i) => (pi * w[i]!) / mu);
+      const m1 = phi.reduce((a, f, i) => a + (f * w[i]!) / mu, 0);
+      const varPhi = phi.reduce((a, f, i) => a + f * (w[i]! / mu - m1) ** 2, 0);
+      expectClose(kls[2]! * 1e10, varPhi / 2, 0, 1e-3);
     }
   });
 

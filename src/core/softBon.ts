@@ -28,14 +28,14 @@ import { tiltAt, tiltLogProbs } from "./tilt.js";
  * (ii) For huge N the mass sits where D = 1 − M is tiny, so (N−1) log M is evaluated as
  * −exp(log(N−1) + log(−log1p(−D))) with log((N−1) D) a log-sum-exp of non-negative terms: no
  * cancellation, no N, x or c_{k,l} formed. Where log N and s ≈ −log N meet, sums of logs are
- * compensated and the quadrature runs in u = s − s_ref, so the result keeps ~1e-15 relative accuracy
- * for log N up to 1e8 at least. For N so large that π equals the tilt φ_{1/τ} to double precision the
- * tilt is returned (see tiltIsExact).
+ * compensated and the quadrature runs in u = s − s_ref, so Σπ = 1 holds to ~1e-15 even at log N = 1e8
+ * (the tests compare with closed forms at log N ≈ 2e4). For N so large that π equals the tilt φ_{1/τ}
+ * to double precision the tilt is returned (see tiltIsExact).
  *
  * Cost: per level, about 500 evaluations of h_l (20-point Gauss–Legendre on ~10 panels, plus the
  * search for them), each O(log L + number of levels whose x·c_{k,l} is in [e^{−40}, e^{6.7}]): so
  * O(L² × quadrature nodes) in the worst case (τ large against the reward spread, where every level is
- * in that window). 300 levels take about a second.
+ * in that window). 300 levels take one to two seconds.
  */
 
 export interface SoftBonResult {
@@ -51,7 +51,7 @@ export interface SoftBonResult {
   readonly kl: number;
   /** KL(π ‖ φ_{1/τ}), the distance to the tilt soft best-of-N converges to as N → ∞. */
   readonly klToTilt: number;
-  /** |Σ_l π_l − 1| before renormalisation: the accuracy of the quadrature, ~1e-13 in practice. */
+  /** |Σ_l π_l − 1| before renormalisation: the accuracy of the quadrature (1e-16 to 1e-14 in tests). */
   readonly normalizationError: number;
 }
 
@@ -83,8 +83,16 @@ const MAX_PANELS = 1000;
  * far are integrated, and normalizationError shows what was lost.
  */
 const MAX_EVALUATIONS = 100_000;
+/**
+ * log N above this is taken as N = ∞ (the tilt). Below it every quantity of the quadrature stays finite
+ * (|d_k| is clamped to 1e300 too); the tilt is exact long before, unless some level mass is below
+ * e^{−1e300}.
+ */
+const MAX_LOG_N = 1e300;
 /** Level switch points closer than this to the previous breakpoint are not made breakpoints. */
 const FEATURE_GAP = 4;
+/** Window sums run in linear space when all |log((N − 1) P_k)| ≤ 650: no term overflows or is subnormal. */
+const FAST_LIMIT = 650;
 
 function validate(options: SoftBonOptions): { logN: number; n: number; temperature: number } {
   const { n, logN, temperature } = options;
@@ -95,8 +103,9 @@ function validate(options: SoftBonOptions): { logN: number; n: number; temperatu
     throw new InputError("temperature", `τ must be > 0, got ${show(temperature)}`);
   }
   if (n !== undefined) {
-    if (typeof n !== "number" || Number.isNaN(n) || n < 1)
+    if (typeof n !== "number" || Number.isNaN(n) || n < 1) {
       throw new InputError("n", `N must be ≥ 1, got ${show(n)}`);
+    }
     return { n, logN: Math.log(n), temperature };
   }
   if (typeof logN !== "number" || Number.isNaN(logN) || logN < 0) {
@@ -104,9 +113,6 @@ function validate(options: SoftBonOptions): { logN: number; n: number; temperatu
   }
   return { n: Math.exp(logN), logN, temperature };
 }
-
-/** Window sums run in linear space when all |log((N − 1) P_k)| ≤ 650: no term overflows or is subnormal. */
-const FAST_LIMIT = 650;
 
 /**
  * h_l(s) for one level, with the per-level constants precomputed. Levels are split by a_k = s + d_k =
@@ -158,7 +164,7 @@ class LevelIntegrand {
     let fast = true;
     for (let k = 0; k < L; k++) {
       // Clamped so that no exponent is infinite; beyond e^{±1e300} every c_{k,l} acts alike.
-      const d = Math.min(1e300, Math.max(-1e300, (v[k]! - v[l]!) / tau));
+      const d = Math.min(1e300, Math.max(-1e300, rewardGap(v[k]!, v[l]!, tau)));
       this.d[k] = d;
       this.c[k] = Math.abs(d) <= 700 ? Math.exp(d) : 0;
       this.p[k] = Math.exp(logP[k]!);
@@ -280,6 +286,12 @@ class LevelIntegrand {
     else t = Math.exp(sum3(this.logN, this.log1mInvN, Math.log(-this.logM(k1))));
     return -Math.exp(s) - t;
   }
+}
+
+/** (a − b)/τ without overflow in a − b (rewards may be near ±1.8e308); ±∞ only if the ratio is. */
+function rewardGap(a: number, b: number, tau: number): number {
+  const d = a - b;
+  return Number.isFinite(d) ? d / tau : 2 * ((a / 2 - b / 2) / tau);
 }
 
 /**
@@ -409,7 +421,14 @@ function levelLogProb(levels: Levels, l: number, tau: number, logN: number): num
   // e^{h − ĥ} in u = s − sRef, so the only rounding noise left is that of g, about ε|g|; the tolerance
   // must not ask for less (|g| is large only for levels whose π_l is astronomically small).
   gRef = f.g(sRef, 0);
-  const integrand = (u: number) => Math.exp(u + (f.g(sRef, u) - gRef));
+  if (!Number.isFinite(best) || !Number.isFinite(gRef))
+    throw new Error(`soft best-of-N: no finite h at level ${l}`);
+  const integrand = (u: number) => {
+    const v = Math.exp(u + (f.g(sRef, u) - gRef));
+    // A NaN would stall the adaptive quadrature; it would be a defect here, never an input problem.
+    if (Number.isNaN(v)) throw new Error(`soft best-of-N: NaN integrand at level ${l}, u = ${u}`);
+    return v;
+  };
   const relTol = Math.max(1e-13, 4 * Number.EPSILON * (Math.abs(gRef) + 64));
   // J_l ≥ e^{ĥ}, so in these units the total is ≥ 1 and an absolute tolerance of 1e-15 is safe.
   const total = new NeumaierSum();
@@ -444,9 +463,9 @@ function tiltIsExact(levels: Levels, tau: number, logN: number): boolean {
   const L = levels.count;
   const top = levels.values[L - 1]!;
   const terms = new Float64Array(L);
-  for (let l = 0; l < L; l++) terms[l] = levels.logMass[l]! + (levels.values[l]! - top) / tau;
+  for (let l = 0; l < L; l++) terms[l] = levels.logMass[l]! + rewardGap(levels.values[l]!, top, tau);
   const logC = -logSumExp(terms);
-  const spread = (top - levels.values[0]!) / tau;
+  const spread = rewardGap(top, levels.values[0]!, tau);
   return logN - logC > Math.max(100, Math.log(spread) + 10);
 }
 
@@ -493,7 +512,8 @@ export function softBestOfN(model: Model, options: SoftBonOptions): SoftBonResul
   let logPi: Float64Array;
   let normalizationError = 0;
   if (logN === 0 || tau === Number.POSITIVE_INFINITY || L === 1) logPi = Float64Array.from(levels.logMass);
-  else if (tiltIsExact(levels, tau, logN)) logPi = tiltLevelLogProbs(model, levels, lambda);
+  else if (logN > MAX_LOG_N || tiltIsExact(levels, tau, logN))
+    logPi = tiltLevelLogProbs(model, levels, lambda);
   else {
     logPi = new Float64Array(L);
     for (let l = 0; l < L; l++) logPi[l] = levelLogProb(levels, l, tau, logN);
