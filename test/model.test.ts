@@ -64,6 +64,11 @@ describe("createModel validation", () => {
     });
   }
 
+  it("rejects rewards so large that their squares overflow, naming the entry", () => {
+    expect(thrown(() => createModel({ p: [0.5, 0.5], r: [0, 1e200] })).field).toBe("model.r[1]");
+    expect(() => createModel({ p: [0.5, 0.5], r: [-1e150, 1e150] })).not.toThrow();
+  });
+
   it("prefixes fields with the given name", () => {
     expect(rejection({ p: [0.5, -0.5, 1], r: [0, 1, 2] }, "reference").field).toBe("reference.p[1]");
     expect(rejection({ r: [0] }, "reference").field).toBe("reference");

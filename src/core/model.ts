@@ -44,6 +44,9 @@ export interface ModelSpec {
   readonly r?: unknown;
 }
 
+/** Largest |r| accepted: Var r and (r − E r)² stay finite (a limit of doubles, not of the mathematics). */
+export const MAX_REWARD = 1e150;
+
 /** Tolerance on Σp = 1 (and logsumexp(logp) = 0) for `p` and `logp` inputs. */
 export const SUM_TOLERANCE = 1e-9;
 
@@ -82,6 +85,12 @@ export function createModel(spec: ModelSpec, name = "model"): Model {
   r.forEach((v, i) => {
     if (!Number.isFinite(v))
       throw new InputError(`${name}.r[${i}]`, `rewards must be finite, got ${show(v)}`);
+    if (Math.abs(v) > MAX_REWARD) {
+      throw new InputError(
+        `${name}.r[${i}]`,
+        `rewards must be at most ${MAX_REWARD} in magnitude (squares must not overflow), got ${show(v)}; rescale r`,
+      );
+    }
   });
   const given = (["p", "logp", "counts"] as const).filter((k) => spec[k] !== undefined);
   if (given.length !== 1) {
