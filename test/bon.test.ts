@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bestOfN, bonOutcomeLogProbs, folkloreKlBound } from "../src/core/bon.js";
-import { levelsOf, logBelow, outcomeLogProbs } from "../src/core/levels.js";
+import { bestOfN, bestOfNOnLevels, bonOutcomeLogProbs, folkloreKlBound } from "../src/core/bon.js";
+import { levelsFromLaw, levelsOf, logBelow, outcomeLogProbs } from "../src/core/levels.js";
 import { createModel, type Model, modelFromLogWeights } from "../src/core/model.js";
 import { logSumExp } from "../src/core/numerics/logspace.js";
 import { close, expectRel, thrown } from "./support/assert.js";
@@ -651,5 +651,36 @@ describe("reward levels", () => {
       expect(res.reward).toBe(4);
       expect(res.winRate).toBe(0.5);
     }
+  });
+});
+
+describe("best-of-N on a law given by its levels (the reduction of MATH §3)", () => {
+  it("BoN over length-2 sequences equals BoN on the law of S_2 (product model enumerated)", () => {
+    // Per-token p = (0.5, 0.3, 0.2) on rewards (0, 1, 2); the 9 sequences have reward y1 + y2.
+    const p = [0.5, 0.3, 0.2];
+    const seqP: number[] = [];
+    const seqR: number[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 3; b++) {
+        seqP.push(p[a]! * p[b]!);
+        seqR.push(a + b);
+      }
+    const product = createModel({ p: seqP, r: seqR });
+    // Law of S_2 by convolution: P(S = s) = Σ_{a+b=s} p_a p_b.
+    const law = [0, 1, 2, 3, 4].map((s) =>
+      p.reduce((acc, pa, a) => acc + (s - a >= 0 && s - a < 3 ? pa * p[s - a]! : 0), 0),
+    );
+    const levels = levelsFromLaw(Float64Array.from([0, 1, 2, 3, 4]), Float64Array.from(law, Math.log));
+    for (const logN of [0, 0.5, 2, 10, 1e4]) {
+      const a = bestOfN(product, { logN });
+      const b = bestOfNOnLevels(levels, logN);
+      close(b.reward, a.reward, 1e-13);
+      close(b.kl, a.kl, 1e-12, 1e-15);
+      close(b.winRate, a.winRate, 1e-13);
+    }
+  });
+
+  it("rejects values that are not strictly increasing", () => {
+    expect(() => levelsFromLaw(Float64Array.from([0, 0]), Float64Array.from([-1, -1]))).toThrow(RangeError);
   });
 });

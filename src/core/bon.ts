@@ -112,8 +112,19 @@ export function folkloreKlBound(logN: number): number {
 
 /** The best-of-N law, expected reward, exact KL, folklore bound and win rate. O(L) after the levels. */
 export function bestOfN(model: Model, options: BonOptions): BonResult {
-  const logN = resolveLogN(options);
-  const levels = levelsOf(model);
+  const r = bestOfNOnLevels(levelsOf(model), resolveLogN(options));
+  return {
+    ...r,
+    reward: Math.min(model.rMax, Math.max(model.rMin, r.reward)),
+    kl: Math.min(model.klMax, r.kl),
+  };
+}
+
+/**
+ * Best-of-N for any law given by its levels (a model's rewards, or the law of a sum S_n): the same
+ * result as bestOfN without the clamps to the model's range. `logN` must already be validated (≥ 0).
+ */
+export function bestOfNOnLevels(levels: Levels, logN: number): BonResult {
   const u = logRatios(levels, logN);
   const L = levels.count;
   const levelLogProbs = new Float64Array(L);
@@ -137,8 +148,8 @@ export function bestOfN(model: Model, options: BonOptions): BonResult {
     n: Math.exp(logN),
     logN,
     levelLogProbs,
-    reward: Math.min(model.rMax, Math.max(model.rMin, top + reward.value)),
-    kl: Math.min(model.klMax, kl.value),
+    reward: top + reward.value,
+    kl: kl.value,
     klBound: folkloreKlBound(logN),
     winRate: Math.min(1, win.value),
   };

@@ -68,6 +68,23 @@ export function levelsOf(model: Model): Levels {
 }
 
 /**
+ * The levels of a law given directly: `values` strictly increasing, `logMass` their log-probabilities
+ * (summing to 1 in the log domain; a caller with a window of a law puts the mass outside it into an end
+ * level). Used for laws that are not a model's rewards, such as that of a sum S_n.
+ */
+export function levelsFromLaw(values: Float64Array, logMass: Float64Array): Levels {
+  const count = values.length;
+  for (let l = 1; l < count; l++) {
+    if (!(values[l]! > values[l - 1]!))
+      throw new RangeError("levelsFromLaw: values must be strictly increasing");
+  }
+  const { logCdf, logAbove, mass, cdf } = tails(logMass);
+  const levelOf = new Uint32Array(count);
+  for (let l = 0; l < count; l++) levelOf[l] = l;
+  return { count, values, logMass, logCdf, logAbove, mass, cdf, levelOf };
+}
+
+/**
  * log F and log Q from the level masses. When every mass is above e^{−600} the prefix sums run in the
  * linear domain (compensated); otherwise through the rescaled log-domain running sum.
  * Either way the relative error of every F and Q is a few ε, so Q keeps its accuracy far below 1e-16.
