@@ -23,3 +23,4 @@ export * from "./presets.js";
 export * from "./softBon.js";
 export * from "./summaries.js";
 export * from "./tilt.js";
+export * from "./wordModel.js";
