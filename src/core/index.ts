@@ -20,6 +20,8 @@ export * from "./numerics/quadrature.js";
 export * from "./numerics/roots.js";
 export * from "./numerics/sum.js";
 export * from "./presets.js";
+export * from "./sequence/lattice.js";
+export * from "./sequence/sumLaw.js";
 export * from "./softBon.js";
 export * from "./summaries.js";
 export * from "./tilt.js";

@@ -1,0 +1,157 @@
+import { bestOfNOnLevels, folkloreKlBound } from "../bon.js";
+import { InputError, show } from "../errors.js";
+import { levelsFromLaw } from "../levels.js";
+import { isConstantReward, type Model } from "../model.js";
+import { logSumExp } from "../numerics/logspace.js";
+import { checkKl, lambdaForKl } from "../tilt.js";
+import { latticeOf } from "./lattice.js";
+import { sumLaw, sumTail } from "./sumLaw.js";
+
+/**
+ * Best-of-N over memoryless sequences with additive reward against the KL-constrained optimum
+ * (MATH §3, Yang et al. 2024). Given a reward level s, best-of-N and the optimum are both p^n(·|R = s),
+ * so every sequence-level quantity is a sum over the law of S_n: best-of-N is computed exactly on that
+ * law (bestOfNOnLevels), over a window of S_n around where it concentrates, with the mass outside the
+ * window kept as two end levels.
+ *
+ * KL(π_N‖φ^{⊗n}) = KL(π_N‖p^n) − λ* E_π S + nΛ(λ*) is evaluated as
+ * [KL(π_N‖p^n) − n d(λ*)] − λ*(E_π S − n x*), both brackets small, so the O(n) terms never cancel.
+ */
+export interface SequenceResult {
+  readonly length: number;
+  readonly klRate: number;
+  readonly logN: number;
+  /** λ* for the per-token budget (Infinity when saturated). */
+  readonly lambda: number;
+  /** x* = V(Δ), the optimal reward per token. */
+  readonly xStar: number;
+  readonly saturated: boolean;
+  readonly optimal: { readonly rewardPerToken: number; readonly kl: number; readonly klPerToken: number };
+  readonly bon: {
+    readonly rewardPerToken: number;
+    readonly klToReference: number;
+    readonly klToReferencePerToken: number;
+    readonly klToOptimal: number;
+    readonly klToOptimalPerToken: number;
+    readonly klBound: number;
+  };
+  /** n·(x* − E_π R/n). */
+  readonly gapTimesLength: number;
+  /** How the law of S_n was computed ("binomial", "direct", "fft", "constant"). */
+  readonly method: string;
+}
+
+/** Nats beyond which a best-of-N tail is treated as empty (e^{−60} relative, far below rounding). */
+const TAIL_NATS = 60;
+
+export function bonSequence(
+  model: Model,
+  n: number,
+  klRate: number,
+  options: { logN?: number } = {},
+): SequenceResult {
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new InputError("length", `n must be a whole number ≥ 1, got ${show(n)}`);
+  }
+  checkKl(klRate, "klRate");
+  const logN = options.logN ?? n * klRate;
+  if (Number.isNaN(logN) || logN < 0) throw new InputError("logN", `log N must be ≥ 0, got ${show(logN)}`);
+  const sol = lambdaForKl(model, klRate, "klRate");
+  const xStar = sol.point.reward;
+  const perTokenKl = Math.min(klRate, model.klMax);
+  const optimal = { rewardPerToken: xStar, kl: n * perTokenKl, klPerToken: perTokenKl };
+  if (isConstantReward(model)) {
+    return {
+      length: n,
+      klRate,
+      logN,
+      lambda: 0,
+      xStar,
+      saturated: false,
+      optimal: { ...optimal, kl: 0, klPerToken: 0 },
+      bon: {
+        rewardPerToken: model.rMax,
+        klToReference: 0,
+        klToReferencePerToken: 0,
+        klToOptimal: 0,
+        klToOptimalPerToken: 0,
+        klBound: folkloreKlBound(logN),
+      },
+      gapTimesLength: 0,
+      method: "constant",
+    };
+  }
+  const lattice = latticeOf(model);
+  if (!lattice) {
+    throw new InputError(
+      "model",
+      "the rewards are not on a lattice (a + h·k); the law of S_n is exact only for lattice rewards",
+    );
+  }
+  // Where best-of-N concentrates: N·Q(s) ≈ 1, i.e. at n·V(log N / n), where Q decays at rate λ_N.
+  const atN = lambdaForKl(model, logN / n, "logN");
+  const step = lattice.step;
+  let lo: number;
+  let hi: number;
+  if (atN.saturated) {
+    hi = n * model.rMax;
+    lo = hi - (TAIL_NATS / Math.max(model.klMax, 1e-300)) * (model.rMax - model.rMin) - 10 * step;
+  } else {
+    const centre = n * atN.point.reward;
+    lo = centre - (TAIL_NATS + Math.log1p(n)) / atN.lambda - 10 * step;
+    hi = centre + TAIL_NATS / atN.lambda + 10 * step;
+  }
+  lo = Math.max(lo, n * model.rMin);
+  hi = Math.min(hi, n * model.rMax);
+  const law = sumLaw(model, n, { range: [lo, hi] });
+  const values: number[] = [];
+  const logMass: number[] = [];
+  const below = law.sMin > n * model.rMin ? sumTail(model, n, law.sMin - step / 2).logLowerTail : -Infinity;
+  if (below > Number.NEGATIVE_INFINITY) {
+    values.push(law.sMin - step);
+    logMass.push(below);
+  }
+  for (let i = 0; i < law.logPmf.length; i++) {
+    const lp = law.logPmf[i]!;
+    if (lp > Number.NEGATIVE_INFINITY) {
+      values.push(law.offset + step * (law.kMin + i));
+      logMass.push(lp);
+    }
+  }
+  const above = law.sMax < n * model.rMax ? sumTail(model, n, law.sMax + step / 2).logUpperTail : -Infinity;
+  if (above > Number.NEGATIVE_INFINITY) {
+    values.push(law.sMax + step);
+    logMass.push(above);
+  }
+  // The pieces come from different computations; renormalise their rounding away.
+  const logTotal = logSumExp(logMass);
+  const levels = levelsFromLaw(
+    Float64Array.from(values),
+    Float64Array.from(logMass, (x) => x - logTotal),
+  );
+  const bon = bestOfNOnLevels(levels, logN);
+  const reward = Math.min(n * model.rMax, Math.max(n * model.rMin, bon.reward));
+  const klToReference = Math.min(n * model.klMax, bon.kl);
+  const klToOptimal = sol.saturated
+    ? Number.POSITIVE_INFINITY
+    : Math.max(0, klToReference - n * sol.point.kl - sol.lambda * (reward - n * xStar));
+  return {
+    length: n,
+    klRate,
+    logN,
+    lambda: sol.lambda,
+    xStar,
+    saturated: sol.saturated,
+    optimal,
+    bon: {
+      rewardPerToken: reward / n,
+      klToReference,
+      klToReferencePerToken: klToReference / n,
+      klToOptimal,
+      klToOptimalPerToken: klToOptimal / n,
+      klBound: folkloreKlBound(logN),
+    },
+    gapTimesLength: n * xStar - reward,
+    method: law.method,
+  };
+}
