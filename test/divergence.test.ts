@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { entropy, kl, klFromLogs, renyiCrossEntropy, renyiDivergence } from "../src/core/divergence.js";
 import { InputError } from "../src/core/errors.js";
 import { close, EPS, INF, SEED } from "./support/assert.js";
+import { klDirect } from "./support/reference.js";
 
 /** Normalises non-negative integer counts (at least one positive) to probabilities. */
 function normalise(counts: readonly number[]): number[] {
@@ -22,17 +23,6 @@ const pair = (minCount: number) =>
     )
     .filter(([a, b]) => a.some((x) => x > 0) && b.some((x) => x > 0))
     .map(([a, b]) => [normalise(a), normalise(b)] as const);
-
-/** Σ a log(a/b) summed directly (the textbook formula; accurate when KL is not tiny). */
-function klDirect(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]! === 0) continue;
-    if (b[i]! === 0) return INF;
-    s += a[i]! * Math.log(a[i]! / b[i]!);
-  }
-  return s;
-}
 
 describe("kl", () => {
   it("matches the scipy.stats.entropy documentation example", () => {

@@ -6,6 +6,7 @@ import { createModel, type Model } from "../src/core/model.js";
 import { brentRoot } from "../src/core/numerics/roots.js";
 import { lambdaForKl, tiltAt, tiltLogProbs } from "../src/core/tilt.js";
 import { close, EPS, INF, SEED } from "./support/assert.js";
+import { klDirect } from "./support/reference.js";
 
 /** A model (counts with zeros allowed, rewards small integers or reals) and a policy over all outcomes. */
 const modelAndPolicy = fc
@@ -38,17 +39,6 @@ function inputOrder(model: Model, values: ArrayLike<number>): number[] {
   const out = new Array<number>(model.allRewards.length).fill(0);
   for (let j = 0; j < model.size; j++) out[model.support[j]!] = values[j]!;
   return out;
-}
-
-/** KL(a‖b) = Σ a log(a/b) directly (for distributions where this has no cancellation trouble). */
-function klDirect(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]! === 0) continue;
-    if (b[i]! === 0) return INF;
-    s += a[i]! * Math.log(a[i]! / b[i]!);
-  }
-  return s;
 }
 
 describe("policyGap: the identity KL(q‖φ) = KL(q‖p) − KL(φ‖p) + λ(E_φ r − E_q r)", () => {
