@@ -79,6 +79,54 @@ const TILT_FIELDS = [
 ];
 
 describe.concurrent("bonkl: results", () => {
+  it("tail --json: the sisfft README case P(S_10 ≥ 25) = 430528/9765625, and the documented fields", async () => {
+    const out = await json([
+      "tail",
+      "--model",
+      '{"p":[0.1,0.3,0.2,0.4],"r":[0,1,2,3]}',
+      "--length",
+      "10",
+      "--at",
+      "25",
+    ]);
+    expect(sortedKeys(out)).toEqual(
+      ["logLowerTail", "logPmf", "logUpperTail", "method", "relErrorBound"].sort(),
+    );
+    // Exact rational value from the sisfft README (pmf (0.1, 0.3, 0.2, 0.4) on {0,1,2,3}, n = 10).
+    expect(out.logUpperTail as number).toBeCloseTo(Math.log(430528 / 9765625), 12);
+  });
+
+  it("sequence --json: the documented fields; --sweep gives an array converging to the optimum", async () => {
+    const one = await json(["sequence", "--model", "ternary", "--length", "1000", "--kl-rate", "0.5"]);
+    expect(sortedKeys(one)).toEqual(
+      ["length", "klRate", "logN", "lambda", "xStar", "saturated", "optimal", "bon", "gapTimesLength"].sort(),
+    );
+    expect(sortedKeys(one.optimal as object)).toEqual(["kl", "klPerToken", "rewardPerToken"]);
+    expect(sortedKeys(one.bon as object)).toEqual([
+      "klBound",
+      "klToOptimal",
+      "klToOptimalPerToken",
+      "klToReference",
+      "klToReferencePerToken",
+      "rewardPerToken",
+    ]);
+    const run = await bonkl([
+      "sequence",
+      "--model",
+      "ternary",
+      "--sweep",
+      "10,1000,100000",
+      "--kl-rate",
+      "0.5",
+      "--json",
+    ]);
+    expect(run.status).toBe(0);
+    const sweep = JSON.parse(run.stdout) as { bon: { klToOptimalPerToken: number } }[];
+    expect(sweep.map((r) => r.bon.klToOptimalPerToken)).toEqual(
+      [...sweep.map((r) => r.bon.klToOptimalPerToken)].sort((a, b) => b - a),
+    );
+  });
+
   it("tilt --json: λ and reward for bernoulli:0.3 at KL 0.1, and exactly the documented fields", async () => {
     const out = await json(["tilt", "--model", "bernoulli:0.3", "--kl", "0.1"]);
     expect(sortedKeys(out)).toEqual([...TILT_FIELDS].sort());
@@ -292,6 +340,26 @@ const badInput: ReadonlyArray<readonly [name: string, args: readonly string[], p
     /policy\[2\]: .*≥ 0/,
   ],
   ["missing --model", ["tilt", "--kl", "0.1"], /--model/],
+  [
+    "sequence with a fractional length",
+    ["sequence", "--model", "ternary", "--length", "2.5", "--kl-rate", "0.5"],
+    /--length: /,
+  ],
+  [
+    "sequence with a bad sweep",
+    ["sequence", "--model", "ternary", "--sweep", "log:10:1", "--kl-rate", "0.5"],
+    /--sweep: /,
+  ],
+  [
+    "sequence with a negative rate",
+    ["sequence", "--model", "ternary", "--length", "10", "--kl-rate", "-1"],
+    /--kl-rate: /,
+  ],
+  [
+    "tail on non-lattice rewards",
+    ["tail", "--model", '{"p":[0.5,0.25,0.25],"r":[0,1,3.14159]}', "--length", "5", "--at", "3"],
+    /lattice/,
+  ],
   ["unknown option", ["tilt", "--model", "ternary", "--kl", "0.1", "--bogus"], /--bogus/],
 ];
 

@@ -1,7 +1,16 @@
 import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../core/errors.js";
 import { presetList } from "../core/presets.js";
-import { bonSummary, frontierSummary, gapSummary, softBonSummary, tiltSummary } from "../core/summaries.js";
+import {
+  bonSummary,
+  frontierSummary,
+  gapSummary,
+  parseSweep,
+  sequenceSummary,
+  softBonSummary,
+  tailSummary,
+  tiltSummary,
+} from "../core/summaries.js";
 import {
   csv,
   keyValues,
@@ -24,6 +33,9 @@ const FLAG: Record<string, string> = {
   policy: "--policy",
   points: "--points",
   maxLogN: "--max-log-n",
+  length: "--length",
+  klRate: "--kl-rate",
+  range: "--at",
 };
 
 function fail(message: string): never {
@@ -228,6 +240,99 @@ program
       );
     },
   );
+
+program
+  .command("tail")
+  .description("the law of the summed reward S_n of n iid tokens at one point: pmf and both tails, in logs")
+  .addOption(modelOption())
+  .requiredOption("--length <n>", "sequence length n (a whole number ≥ 1)")
+  .requiredOption("--at <s>", "the value s of S_n")
+  .option("--json", "print one JSON document on stdout")
+  .action((opts: Common & { length: string; at: string }) => {
+    const model = loadModel(opts.model);
+    const n = parseReal(opts.length, "--length");
+    printResult(opts, tailSummary(model, n, parseReal(opts.at, "--at")));
+  });
+
+program
+  .command("sequence")
+  .description("best-of-N with N = e^{nΔ} against the KL-constrained optimum over length-n sequences")
+  .addOption(modelOption())
+  .option("--length <n>", "sequence length n")
+  .option("--sweep <list>", "several lengths: 10,100,1000 or log:10:1e6:20")
+  .requiredOption("--kl-rate <Δ>", "per-token KL budget Δ (nats)")
+  .option("--log-n <logN>", "log N (default n·Δ)")
+  .option(
+    "--plot <file>",
+    "with --sweep: write the convergence figure as .svg or .png (repeat for both)",
+    (v, acc: string[]) => [...acc, v],
+    [],
+  )
+  .option("--json", "print one JSON document on stdout")
+  .action(
+    async (
+      opts: Common & { length?: string; sweep?: string; klRate: string; logN?: string; plot: string[] },
+    ) => {
+      for (const file of opts.plot) {
+        if (!/\.(svg|png)$/i.test(file)) {
+          throw new InputError(
+            "--plot",
+            `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
+          );
+        }
+      }
+      exactlyOne(opts, ["length", "sweep"]);
+      const model = loadModel(opts.model);
+      const klRate = parseReal(opts.klRate, "--kl-rate", true);
+      const logN = opts.logN === undefined ? undefined : parseReal(opts.logN, "--log-n", true);
+      if (opts.length !== undefined) {
+        if (opts.plot.length > 0) throw new InputError("--plot", "the convergence figure needs --sweep");
+        const r = sequenceSummary(model, parseReal(opts.length, "--length"), klRate, logN);
+        if (opts.json) return emit(toJson(r));
+        const { optimal, bon, ...top } = r;
+        return emit(keyValues({ ...top, ...prefixed("optimal.", optimal), ...prefixed("bon.", bon) }));
+      }
+      const ns = parseSweep(opts.sweep!, "--sweep");
+      const runs = ns.map((n, i) => {
+        if (ns.length > 3 && process.stderr.isTTY)
+          process.stderr.write(`\rbonkl: n = ${n} (${i + 1}/${ns.length})`);
+        return sequenceSummary(model, n, klRate, logN);
+      });
+      if (ns.length > 3 && process.stderr.isTTY) process.stderr.write("\n");
+      if (opts.plot.length > 0) {
+        const { sequenceFigure } = await import("../plot/sequence.js");
+        const { writeFigure } = await import("../plot/render.js");
+        const svg = sequenceFigure(
+          runs.map((r) => ({ ...r, lambda: r.lambda ?? Number.POSITIVE_INFINITY, method: "" })),
+        );
+        for (const file of opts.plot) {
+          writeFigure(file, svg);
+          process.stderr.write(`bonkl: wrote ${file}\n`);
+        }
+      }
+      if (opts.json) return emit(toJson(runs));
+      emit(
+        table(
+          ["n", "x*", "E R/n", "KL/n", "KL(π‖φ)/n", "KL(π‖φ)", "½ log n", "n·gap"],
+          runs.map((r) => [
+            r.length,
+            r.xStar,
+            r.bon.rewardPerToken,
+            r.bon.klToReferencePerToken,
+            r.bon.klToOptimalPerToken,
+            r.bon.klToOptimal,
+            0.5 * Math.log(r.length),
+            r.gapTimesLength,
+          ]),
+        ),
+      );
+    },
+  );
+
+/** Flattens a nested result for the table view: {a: 1} with "bon." → {"bon.a": 1}. */
+function prefixed(prefix: string, obj: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [prefix + k, v]));
+}
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);

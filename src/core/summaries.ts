@@ -3,6 +3,8 @@ import { InputError, show } from "./errors.js";
 import { type Frontier, type FrontierOptions, frontier } from "./frontier.js";
 import { policyGap } from "./gap.js";
 import type { Model } from "./model.js";
+import { bonSequence } from "./sequence/bonSequence.js";
+import { sumTail } from "./sequence/sumLaw.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "./softBon.js";
 import { cumulants, lambdaForKl, type TiltPoint, tiltAt, tiltLogProbs } from "./tilt.js";
 
@@ -128,4 +130,61 @@ export function frontierSummary(model: Model, options: FrontierOptions = {}): Fr
   };
   if (f.softBon) out.softBon = f.softBon;
   return out;
+}
+
+/** `bonkl sequence`: best-of-e^{nΔ} against the optimum over length-n sequences (lambda null when saturated). */
+export function sequenceSummary(model: Model, n: number, klRate: number, logN?: number) {
+  const r = bonSequence(model, n, klRate, logN === undefined ? {} : { logN });
+  return {
+    length: r.length,
+    klRate: r.klRate,
+    logN: r.logN,
+    lambda: r.saturated ? null : r.lambda,
+    xStar: r.xStar,
+    saturated: r.saturated,
+    optimal: { ...r.optimal },
+    bon: { ...r.bon },
+    gapTimesLength: r.gapTimesLength,
+  };
+}
+
+/** `bonkl tail`: the law of S_n at one point, in the log domain. */
+export function tailSummary(model: Model, n: number, s: number) {
+  const t = sumTail(model, n, s);
+  return {
+    logPmf: t.logPmf,
+    logUpperTail: t.logUpperTail,
+    logLowerTail: t.logLowerTail,
+    method: t.method,
+    relErrorBound: t.relErrorBound,
+  };
+}
+
+/**
+ * Lengths for `--sweep`: a comma list ("10,100,1000") or "log:a:b:k", k whole numbers spaced evenly in
+ * log n from a to b (rounded, duplicates removed).
+ */
+export function parseSweep(text: string, field = "sweep"): number[] {
+  const t = text.trim();
+  let ns: number[];
+  const m = /^log:([^:]+):([^:]+):([^:]+)$/.exec(t);
+  if (m) {
+    const [a, b, k] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (!(a >= 1 && b >= a && Number.isFinite(b) && Number.isInteger(k) && k >= 1 && k <= 10000)) {
+      throw new InputError(
+        field,
+        `expected log:a:b:k with 1 ≤ a ≤ b and k a whole number from 1 to 10000, got ${show(text)}`,
+      );
+    }
+    ns = Array.from({ length: k }, (_, i) => Math.round(k === 1 ? a : a * (b / a) ** (i / (k - 1))));
+  } else {
+    ns = t.split(",").map((s) => Number(s.trim()));
+    if (t === "" || ns.some((v) => !Number.isSafeInteger(v) || v < 1)) {
+      throw new InputError(
+        field,
+        `expected whole numbers ≥ 1 separated by commas, or log:a:b:k, got ${show(text)}`,
+      );
+    }
+  }
+  return [...new Set(ns)].sort((x, y) => x - y);
 }
