@@ -1,0 +1,484 @@
+import * as Plot from "@observablehq/plot";
+import type { SequenceResult } from "../core/sequence/bonSequence.js";
+import { FONT_FAMILY, plotToSvg } from "./render.js";
+
+const WIDTH = 900;
+const HEIGHT = 640;
+const COLOR = {
+  bon: "#d1495b",
+  limit: "#1b4f9c",
+  fit: "#5b8fd6",
+  folklore: "#8a8a8a",
+  text: "#222222",
+  muted: "#555555",
+} as const;
+const FONT_SIZE = 11;
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+type Pt = readonly [number, number];
+
+type SeriesKind = "bon" | "limit" | "folklore" | "fit";
+
+interface Series {
+  readonly kind: SeriesKind;
+  readonly label: string;
+  /** (n, value) pairs, finite and sorted by n. */
+  readonly points: readonly Pt[];
+}
+
+/** A piece of a formula; `sub` pieces are drawn as subscripts. */
+type MathPiece = string | { readonly sub: string };
+
+interface Panel {
+  readonly title: string;
+  /** The quantity and its limit, in notation, drawn after the title. */
+  readonly formula: readonly MathPiece[];
+  readonly yLabel: string;
+  readonly series: readonly Series[];
+  /** Values the y axis must include besides the series (0 for divergences). */
+  readonly include: readonly number[];
+  /** Shown in the frame when best-of-N has nothing finite to draw. */
+  readonly emptyNote: string;
+}
+
+const SATURATED_NOTE =
+  "infinite: with Δ ≥ log 1/p* the optimum keeps only\n" +
+  "the top reward, and best-of-N still puts mass elsewhere";
+
+const finite = (...xs: number[]): boolean => xs.every(Number.isFinite);
+
+/**
+ * Best-of-N over sequences against the KL-constrained optimum as the length n grows, for a sweep of runs
+ * at one per-token budget: four panels sharing a logarithmic n axis, showing reward per token tending
+ * to x*, KL to the reference per token tending to Δ (beside the folklore bound / n), KL to the optimum
+ * per token tending to 0, and the un-normalised KL to the optimum growing like ½ log n. Returns one
+ * standalone SVG document; non-finite values (KL to the optimum is infinite once saturated) are dropped.
+ */
+export function sequenceFigure(runs: readonly SequenceResult[], title?: string): string {
+  const sorted = runs
+    .filter((r) => Number.isFinite(r.length) && r.length > 0)
+    .sort((a, b) => a.length - b.length);
+  const ns = sorted.map((r) => r.length);
+  const nMin = ns[0] ?? 1;
+  const nMax = ns[ns.length - 1] ?? 10;
+  // A little room either side of the extreme lengths, so the end points sit off the frame, and at least
+  // a factor of 10 across, centred on the lengths, so a short sweep does not collapse to a point.
+  const centre = Math.sqrt(nMin * nMax);
+  const half = Math.max(Math.sqrt(nMax / nMin) * 1.8, Math.sqrt(10));
+  const x0 = centre / half;
+  const x1 = centre * half;
+
+  const pick = (value: (r: SequenceResult) => number): Pt[] =>
+    sorted.map((r) => [r.length, value(r)] as const).filter(([n, v]) => finite(n, v));
+  /** A limit known at each run, carried flat to both ends of the axis. */
+  const extend = (pts: Pt[]): Pt[] => {
+    const first = pts[0];
+    const last = pts[pts.length - 1];
+    return first && last ? [[x0, first[1]], ...pts, [x1, last[1]]] : [];
+  };
+
+  const saturated = sorted.length > 0 && sorted.every((r) => r.saturated);
+  const first = sorted[0];
+  const sameRate = first !== undefined && sorted.every((r) => r.klRate === first.klRate);
+  const xStar =
+    sameRate && first && Number.isFinite(first.xStar) ? String(Number(first.xStar.toPrecision(4))) : null;
+  const delta = sameRate && first ? first.optimal.klPerToken : Number.NaN;
+
+  const halfLog: Pt[] = [
+    [x0, 0.5 * Math.log(x0)],
+    [x1, 0.5 * Math.log(x1)],
+  ];
+  const klToOptimal = pick((r) => r.bon.klToOptimal);
+  const offset = fitOffset(klToOptimal);
+
+  const panels: Panel[] = [
+    {
+      title: "reward per token",
+      formula: ["E[R] / n under π", { sub: "N" }, " → x*"],
+      yLabel: "reward per token",
+      series: [
+        {
+          kind: "limit",
+          label: xStar ? `optimum x* = ${xStar}` : "optimum x*",
+          points: extend(pick((r) => r.xStar)),
+        },
+        { kind: "bon", label: "best-of-N", points: pick((r) => r.bon.rewardPerToken) },
+      ],
+      include: [],
+      emptyNote: "no finite values to draw",
+    },
+    {
+      title: "KL to reference per token",
+      formula: ["KL(π", { sub: "N" }, " ‖ pⁿ) / n → Δ"],
+      yLabel: "nats per token",
+      series: [
+        {
+          kind: "limit",
+          label: Number.isFinite(delta)
+            ? saturated
+              ? `saturation log 1/p* = ${formatNumber(delta)}`
+              : `budget Δ = ${formatNumber(delta)}`
+            : "budget Δ",
+          points: extend(pick((r) => r.optimal.klPerToken)),
+        },
+        {
+          kind: "folklore",
+          label: "folklore (log N − (N−1)/N) / n",
+          points: pick((r) => r.bon.klBound / r.length),
+        },
+        { kind: "bon", label: "best-of-N", points: pick((r) => r.bon.klToReferencePerToken) },
+      ],
+      include: [],
+      emptyNote: "no finite values to draw",
+    },
+    {
+      title: "KL to the optimum per token",
+      formula: ["KL(π", { sub: "N" }, " ‖ φ⊗ⁿ) / n → 0"],
+      yLabel: "nats per token",
+      series: [
+        {
+          kind: "limit",
+          label: "limit 0",
+          points: sorted.length > 0 ? [[x0, 0] as const, [x1, 0] as const] : [],
+        },
+        { kind: "bon", label: "best-of-N", points: pick((r) => r.bon.klToOptimalPerToken) },
+      ],
+      include: [0],
+      emptyNote: saturated ? SATURATED_NOTE : "no finite values to draw",
+    },
+    {
+      title: "KL to the optimum vs ½ log n",
+      formula: ["KL(π", { sub: "N" }, " ‖ φ⊗ⁿ) ≈ ½ log n + c"],
+      yLabel: "nats",
+      series: [
+        { kind: "limit", label: "½ log n", points: halfLog },
+        ...(offset === null
+          ? []
+          : [
+              {
+                kind: "fit",
+                label: `½ log n ${offset < 0 ? "−" : "+"} ${formatNumber(Math.abs(offset))} (fitted)`,
+                points: halfLog.map(([n, v]) => [n, v + offset] as const),
+              } as const,
+            ]),
+        { kind: "bon", label: "best-of-N", points: klToOptimal },
+      ],
+      include: [0],
+      emptyNote: saturated ? SATURATED_NOTE : "no finite values to draw",
+    },
+  ];
+
+  const subtitle = describe(sorted, sameRate);
+  const header = title ? 48 : 30;
+  const panelWidth = WIDTH / 2;
+  const panelHeight = (HEIGHT - header) / 2;
+  const parts = panels.map((panel, i) => {
+    const svg = panelSvg(panel, panelWidth, panelHeight, [x0, x1]);
+    const x = (i % 2) * panelWidth;
+    const y = header + Math.floor(i / 2) * panelHeight;
+    const heading =
+      `<text x="12" y="19" fill="${COLOR.text}"><tspan font-size="13" font-weight="bold">` +
+      `${escapeXml(panel.title)}</tspan><tspan font-size="12" fill="${COLOR.muted}" dx="10">` +
+      `${formulaSpans(panel.formula)}</tspan></text>`;
+    return `<g aria-label="panel" transform="translate(${x},${y})">${svg.trim()}${heading}</g>`;
+  });
+
+  const lines = [
+    `<svg xmlns="${SVG_NS}" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
+      `font-family="${FONT_FAMILY}" font-size="${FONT_SIZE}" color="black" style="background:white">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    ...(title
+      ? [
+          `<text x="16" y="24" font-size="15" font-weight="bold" fill="${COLOR.text}">` +
+            `${escapeXml(title)}</text>`,
+        ]
+      : []),
+    `<text x="16" y="${title ? 41 : 20}" font-size="12" fill="${COLOR.muted}">${escapeXml(subtitle)}</text>`,
+    ...parts,
+    "</svg>",
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** One line under the title saying what was swept. */
+function describe(runs: readonly SequenceResult[], sameRate: boolean): string {
+  const first = runs[0];
+  // Long sweeps are summarised by their ends so the line fits the figure.
+  const lengths =
+    runs.length <= 6
+      ? `n = ${runs.map((r) => formatCount(r.length)).join(", ")}`
+      : `n = ${formatCount(runs[0]!.length)} … ${formatCount(runs[runs.length - 1]!.length)} (${runs.length} lengths)`;
+  if (!first || !sameRate) return `best-of-N against the KL-constrained optimum over sequences, ${lengths}`;
+  const tied = runs.every((r) => Math.abs(r.logN - r.length * r.klRate) <= 1e-9 * Math.max(1, r.logN));
+  const budget = `Δ = ${formatNumber(first.klRate)} nats per token`;
+  return tied
+    ? `best-of-N with log N = n·Δ against the KL-constrained optimum, ${budget}; ${lengths}`
+    : `best-of-N against the KL-constrained optimum, ${budget}; ${lengths}`;
+}
+
+/**
+ * c in KL ≈ ½ log n + c, fitted by least squares over the longer half of the lengths, where the
+ * asymptotic form holds best; null with fewer than two finite points.
+ */
+function fitOffset(points: readonly Pt[]): number | null {
+  if (points.length < 2) return null;
+  const tail = points.slice(Math.floor(points.length / 2));
+  const c = tail.reduce((s, [n, v]) => s + v - 0.5 * Math.log(n), 0) / tail.length;
+  return Number.isFinite(c) ? c : null;
+}
+
+function panelSvg(panel: Panel, width: number, height: number, xDomain: readonly [number, number]): string {
+  const margin = { top: 30, right: 20, bottom: 40, left: 72 };
+  const bon = panel.series.find((s) => s.kind === "bon");
+  const hasData = (bon?.points.length ?? 0) > 0;
+  // Without best-of-N points the reference lines alone would mislead: the panel only carries its note.
+  const series = hasData ? panel.series : [];
+  const values = [...series.flatMap((s) => s.points.map(([, v]) => v)), ...(hasData ? panel.include : [])];
+  let y0 = values.reduce((m, v) => Math.min(m, v), Number.POSITIVE_INFINITY);
+  let y1 = values.reduce((m, v) => Math.max(m, v), Number.NEGATIVE_INFINITY);
+  if (!finite(y0, y1, y1 - y0)) [y0, y1] = [0, 1];
+  if (!(y1 > y0)) {
+    const half = Math.max(Math.abs(y1), 1) * 0.05;
+    [y0, y1] = [y0 - half, y1 + half];
+  }
+  const span = y1 - y0;
+  // Room above the data for the legend, and a little below so nothing sits on the axis.
+  y1 += span * 0.3;
+  y0 -= span * 0.06;
+
+  const marks: Plot.Markish[] = [];
+  for (const s of series) {
+    const data = s.points.map(([n, v]) => ({ n, v }));
+    if (s.kind === "limit") {
+      marks.push(Plot.line(data, { x: "n", y: "v", stroke: COLOR.limit, strokeWidth: 1.75 }));
+    } else if (s.kind === "fit") {
+      marks.push(
+        Plot.line(data, { x: "n", y: "v", stroke: COLOR.fit, strokeWidth: 1.25, strokeDasharray: "2,3" }),
+      );
+    } else if (s.kind === "folklore") {
+      marks.push(
+        Plot.line(data, {
+          x: "n",
+          y: "v",
+          stroke: COLOR.folklore,
+          strokeWidth: 1.25,
+          strokeDasharray: "5,4",
+        }),
+        Plot.dot(data, { x: "n", y: "v", r: 2.75, stroke: COLOR.folklore, strokeWidth: 1.25, fill: "white" }),
+      );
+    } else {
+      marks.push(
+        Plot.line(data, { x: "n", y: "v", stroke: COLOR.bon, strokeWidth: 1.5 }),
+        Plot.dot(data, { x: "n", y: "v", r: 3.75, fill: COLOR.bon, stroke: "white", strokeWidth: 0.75 }),
+      );
+    }
+  }
+  if (!hasData) {
+    marks.push(
+      Plot.text([panel.emptyNote], {
+        frameAnchor: "middle",
+        text: (d: string) => d,
+        fill: COLOR.muted,
+        fontStyle: "italic",
+        fontSize: 12,
+        lineHeight: 1.4,
+      }),
+    );
+  }
+  if (hasData)
+    marks.push(
+      legend(
+        series.filter((s) => s.points.length > 0),
+        series,
+      ),
+    );
+
+  const [xa, xb] = xDomain;
+  // Powers of ten when the axis spans two or more of them, else 1-2-5 steps.
+  const ticks: number[][] = [[], []];
+  for (let k = Math.floor(Math.log10(xa)); k <= Math.ceil(Math.log10(xb)); k++) {
+    for (const m of [1, 2, 5]) {
+      const t = m * 10 ** k;
+      if (t >= xa && t <= xb) ticks[m === 1 ? 0 : 1]!.push(t);
+    }
+  }
+  const [decades = [], others = []] = ticks;
+  const xTicks = decades.length >= 2 ? decades : [...decades, ...others].sort((a, b) => a - b);
+
+  return plotToSvg({
+    width,
+    height,
+    marginTop: margin.top,
+    marginRight: margin.right,
+    marginBottom: margin.bottom,
+    marginLeft: margin.left,
+    style: { fontSize: `${FONT_SIZE}px`, color: COLOR.text },
+    x: {
+      type: "log",
+      domain: [xa, xb],
+      ticks: xTicks,
+      tickFormat: (n: number) => formatCount(n),
+      label: "sequence length n (log scale)",
+      labelAnchor: "center",
+      labelArrow: "none",
+      labelOffset: 34,
+      grid: true,
+    },
+    y: {
+      ...(hasData ? {} : { axis: null }),
+      domain: [y0, y1],
+      label: panel.yLabel,
+      labelAnchor: "center",
+      labelArrow: "none",
+      labelOffset: 58,
+      ticks: 5,
+      grid: hasData,
+    },
+    marks,
+  });
+}
+
+const ROW = 16;
+const SWATCH = 24;
+const PAD = 7;
+
+/**
+ * A legend drawn inside the frame as SVG marks, in whichever corner covers the fewest drawn points.
+ * Placement happens at render time, when the scales are known.
+ */
+function legend(entries: readonly Series[], all: readonly Series[]): Plot.RenderFunction {
+  const textWidth = entries.reduce((m, e) => Math.max(m, e.label.length), 0) * FONT_SIZE * 0.56;
+  const w = PAD * 2 + SWATCH + 6 + textWidth;
+  const h = PAD * 2 + entries.length * ROW - 4;
+  return (_index, scales, _values, dimensions, context) => {
+    const sx = scales.x;
+    const sy = scales.y;
+    const frame = {
+      left: dimensions.marginLeft,
+      right: dimensions.width - dimensions.marginRight,
+      top: dimensions.marginTop,
+      bottom: dimensions.height - dimensions.marginBottom,
+    };
+    // Every drawn series, sampled every few pixels along its segments.
+    const ink: Pt[] = [];
+    if (sx && sy) {
+      for (const s of all) {
+        const pts = s.points.map(([n, v]) => [Number(sx(n)), Number(sy(v))] as const);
+        for (let i = 0; i < pts.length; i++) {
+          const [ax, ay] = pts[i]!;
+          ink.push([ax, ay]);
+          const next = pts[i + 1];
+          if (!next) continue;
+          const steps = Math.ceil(Math.hypot(next[0] - ax, next[1] - ay) / 4);
+          for (let k = 1; k < steps; k++) {
+            const t = k / steps;
+            ink.push([ax + t * (next[0] - ax), ay + t * (next[1] - ay)]);
+          }
+        }
+      }
+    }
+    // Corners first (ties keep the earlier candidate), then anywhere along the frame's edges and middle.
+    const inset = 8;
+    const lefts = [frame.right - inset - w, frame.left + inset];
+    const tops = [frame.top + inset, frame.bottom - inset - h];
+    for (let left = frame.right - inset - w - 8; left > frame.left + inset; left -= 8) lefts.push(left);
+    for (let top = frame.top + inset + 8; top < frame.bottom - inset - h; top += 8) tops.push(top);
+    const candidates = tops.flatMap((top) => lefts.map((left) => ({ left, top })));
+    let box = candidates[0] ?? { left: frame.left + inset, top: frame.top + inset };
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const c of candidates) {
+      const count = ink.filter(
+        ([x, y]) => x >= c.left - 6 && x <= c.left + w + 6 && y >= c.top - 6 && y <= c.top + h + 6,
+      ).length;
+      if (count < fewest) [box, fewest] = [c, count];
+    }
+
+    const doc = context.document;
+    const el = (tag: string, attrs: Record<string, string | number>) => {
+      const node = doc.createElementNS(SVG_NS, tag);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      return node;
+    };
+    const g = el("g", { "aria-label": "legend", "text-anchor": "start" });
+    g.appendChild(
+      el("rect", {
+        x: box.left,
+        y: box.top,
+        width: w,
+        height: h,
+        rx: 3,
+        fill: "white",
+        "fill-opacity": 0.92,
+        stroke: "#cfcfcf",
+        "stroke-width": 0.75,
+      }),
+    );
+    entries.forEach((e, i) => {
+      const cy = box.top + PAD + ROW / 2 + i * ROW - 2;
+      const x = box.left + PAD;
+      const line = (stroke: string, width: number, dash?: string) =>
+        el("line", {
+          x1: x,
+          x2: x + SWATCH,
+          y1: cy,
+          y2: cy,
+          stroke,
+          "stroke-width": width,
+          ...(dash ? { "stroke-dasharray": dash } : {}),
+        });
+      if (e.kind === "limit") g.appendChild(line(COLOR.limit, 1.75));
+      else if (e.kind === "fit") g.appendChild(line(COLOR.fit, 1.25, "2,3"));
+      else if (e.kind === "folklore") {
+        g.appendChild(line(COLOR.folklore, 1.25, "5,4"));
+        g.appendChild(
+          el("circle", {
+            cx: x + SWATCH / 2,
+            cy,
+            r: 2.75,
+            fill: "white",
+            stroke: COLOR.folklore,
+            "stroke-width": 1.25,
+          }),
+        );
+      } else {
+        g.appendChild(line(COLOR.bon, 1.5));
+        g.appendChild(el("circle", { cx: x + SWATCH / 2, cy, r: 3.75, fill: COLOR.bon }));
+      }
+      const label = el("text", { x: x + SWATCH + 6, y: cy, dy: "0.35em", fill: COLOR.text });
+      label.textContent = e.label;
+      g.appendChild(label);
+    });
+    return g;
+  };
+}
+
+const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/** A length as a reader would write it: 10, 1000, 10⁴, 2.5·10⁵. */
+function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n < 1e4) return Number.isInteger(n) ? String(n) : n.toPrecision(2);
+  const k = Math.floor(Math.log10(n));
+  const mantissa = n / 10 ** k;
+  const power = `10${[...String(k)].map((c) => SUPERSCRIPT[Number(c)] ?? c).join("")}`;
+  return Math.abs(mantissa - 1) < 1e-9 ? power : `${Number(mantissa.toPrecision(2))}·${power}`;
+}
+
+function formatNumber(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : String(Number(x.toPrecision(3)));
+}
+
+/** Formula pieces as SVG text, subscripts lowered and smaller. */
+function formulaSpans(pieces: readonly MathPiece[]): string {
+  return pieces
+    .map((p) =>
+      typeof p === "string"
+        ? `<tspan>${escapeXml(p)}</tspan>`
+        : `<tspan baseline-shift="sub" font-size="9">${escapeXml(p.sub)}</tspan>`,
+    )
+    .join("");
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
