@@ -1,4 +1,5 @@
 import * as Plot from "@observablehq/plot";
+import { type LegendEntry, legendMark, type Pt, SWATCH, sampleLine, swatch } from "./legend.js";
 import { plotToSvg } from "./render.js";
 
 export interface FrontierData {
@@ -30,8 +31,6 @@ const FOLKLORE_CAP = 1.5;
 /** Minimum distance in pixels between two "N=…" labels. */
 const LABEL_SPACING = 34;
 const MAX_LABELS = 7;
-
-type Pt = readonly [number, number];
 
 const finite = (...xs: number[]): boolean => xs.every(Number.isFinite);
 // Loops rather than Math.max(...xs): a long curve would overflow the argument list.
@@ -110,18 +109,9 @@ export function frontierFigure(data: FrontierData, title?: string): string {
 
   // Everything drawn in the frame, as pixel points, so the legend can go where it covers the least.
   const ink: Pt[] = [];
+  const project = ([x, y]: Pt): Pt => [px(x), py(y)];
   const trace = (pts: readonly Pt[]): void => {
-    for (let i = 0; i < pts.length; i++) {
-      const [ax, ay] = pts[i]!;
-      ink.push([px(ax), py(ay)]);
-      const next = pts[i + 1];
-      if (!next) continue;
-      const steps = Math.ceil(Math.hypot(px(next[0]) - px(ax), py(next[1]) - py(ay)) / 4);
-      for (let s = 1; s < steps; s++) {
-        const t = s / steps;
-        ink.push([px(ax + t * (next[0] - ax)), py(ay + t * (next[1] - ay))]);
-      }
-    }
+    for (const p of sampleLine(pts, project)) ink.push(p);
   };
   trace(optimal.map((d) => [d.kl, d.reward]));
   trace([
@@ -157,28 +147,44 @@ export function frontierFigure(data: FrontierData, title?: string): string {
   }
 
   const entries: LegendEntry[] = [
-    { kind: "line", color: COLOR.optimal, label: "KL-constrained optimum V(Δ)" },
+    { label: "KL-constrained optimum V(Δ)", swatch: [swatch.line(COLOR.optimal, 2.25)] },
     ...(bon.length > 0
       ? [
-          { kind: "dot", color: COLOR.bon, label: "best-of-N at its exact KL" } as const,
-          { kind: "hollow", color: COLOR.bon, label: "best-of-N at folklore log N − (N−1)/N" } as const,
+          { label: "best-of-N at its exact KL", swatch: [swatch.dot(COLOR.bon, 3.5)] },
+          {
+            label: "best-of-N at folklore log N − (N−1)/N",
+            // The exact point, its link to the folklore KL, and the folklore point.
+            swatch: [
+              swatch.line(COLOR.folklore, 0.75, undefined, 0, SWATCH / 2),
+              swatch.dot(COLOR.bon, 2.5, 0),
+              swatch.ring(COLOR.bon, 3.25, 1.25, SWATCH / 2 + 3),
+            ],
+          },
         ]
       : []),
     ...(softNs.length > 0
       ? [
           {
-            kind: "soft",
-            colors: softNs.map((n) => softColor.get(n) ?? SOFT_COLORS[2]),
             label: `soft best-of-N, N = ${softNs.map((n) => formatCount(n)).join(", ")}`,
-          } as const,
+            swatch: swatch.segments(
+              softNs.map((n) => softColor.get(n) ?? SOFT_COLORS[2]),
+              2.5,
+            ),
+          },
         ]
       : []),
   ];
-  const legend = placeLegend(entries, ink, {
-    left: margin.left,
-    right: WIDTH - margin.right,
-    top: margin.top,
-    bottom: HEIGHT - margin.bottom,
+  // Ties go to the lower right, which the frontier leaves empty: nothing lies right of and below V.
+  const legend = legendMark(entries, {
+    row: 17,
+    pad: 8,
+    inset: 10,
+    fontSize: FONT_SIZE,
+    // DejaVu Sans averages about half an em per character in these labels; a little more for safety.
+    charWidth: 0.53,
+    clearance: 0,
+    search: "bottom-then-top",
+    ink: () => ink,
   });
 
   const offTop = offScale.reduce<(typeof offScale)[number] | undefined>(
@@ -345,124 +351,4 @@ function formatN(n: number | null, logN: number): string | null {
 
 function formatNumber(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);
-}
-
-type LegendEntry =
-  | { kind: "line" | "dot" | "hollow"; color: string; label: string }
-  | { kind: "soft"; colors: string[]; label: string };
-
-interface Box {
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
-}
-
-const ROW = 17;
-const SWATCH = 24;
-const PAD = 8;
-
-/**
- * A legend drawn inside the frame as SVG marks, at the candidate spot covering the fewest drawn points
- * (ties go to the lower right, which the frontier leaves empty: nothing lies right of and below V).
- */
-function placeLegend(entries: LegendEntry[], ink: readonly Pt[], frame: Box): Plot.RenderFunction {
-  // DejaVu Sans averages about half an em per character in these labels; a little more for safety.
-  const textWidth = Math.max(...entries.map((e) => e.label.length)) * FONT_SIZE * 0.53;
-  const w = PAD * 2 + SWATCH + 6 + textWidth;
-  const h = PAD * 2 + entries.length * ROW - 4;
-  const inset = 10;
-  const candidates: Box[] = [];
-  for (const top of [frame.bottom - inset - h, frame.top + inset]) {
-    for (let left = frame.right - inset - w; left >= frame.left + inset; left -= 8) {
-      candidates.push({ left, right: left + w, top, bottom: top + h });
-    }
-  }
-  let best = candidates[0] ?? {
-    left: frame.left,
-    right: frame.left + w,
-    top: frame.top,
-    bottom: frame.top + h,
-  };
-  let bestCount = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const count = ink.filter(([x, y]) => x >= c.left && x <= c.right && y >= c.top && y <= c.bottom).length;
-    if (count < bestCount) [best, bestCount] = [c, count];
-  }
-  const box = best;
-
-  return (_index, _scales, _values, _dimensions, context) => {
-    const doc = context.document;
-    const ns = "http://www.w3.org/2000/svg";
-    const el = (tag: string, attrs: Record<string, string | number>) => {
-      const node = doc.createElementNS(ns, tag);
-      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-      return node;
-    };
-    const g = el("g", { "aria-label": "legend", "text-anchor": "start" });
-    g.appendChild(
-      el("rect", {
-        x: box.left,
-        y: box.top,
-        width: w,
-        height: h,
-        rx: 3,
-        fill: "white",
-        "fill-opacity": 0.92,
-        stroke: "#cfcfcf",
-        "stroke-width": 0.75,
-      }),
-    );
-    entries.forEach((e, i) => {
-      const cy = box.top + PAD + ROW / 2 + i * ROW - 2;
-      const sx = box.left + PAD;
-      if (e.kind === "line") {
-        g.appendChild(
-          el("line", { x1: sx, x2: sx + SWATCH, y1: cy, y2: cy, stroke: e.color, "stroke-width": 2.25 }),
-        );
-      } else if (e.kind === "dot") {
-        g.appendChild(el("circle", { cx: sx + SWATCH / 2, cy, r: 3.5, fill: e.color }));
-      } else if (e.kind === "hollow") {
-        g.appendChild(
-          el("line", {
-            x1: sx,
-            x2: sx + SWATCH / 2,
-            y1: cy,
-            y2: cy,
-            stroke: COLOR.folklore,
-            "stroke-width": 0.75,
-          }),
-        );
-        g.appendChild(el("circle", { cx: sx, cy, r: 2.5, fill: COLOR.bon }));
-        g.appendChild(
-          el("circle", {
-            cx: sx + SWATCH / 2 + 3,
-            cy,
-            r: 3.25,
-            fill: "white",
-            stroke: e.color,
-            "stroke-width": 1.25,
-          }),
-        );
-      } else if (e.kind === "soft") {
-        const step = SWATCH / e.colors.length;
-        e.colors.forEach((color, j) => {
-          g.appendChild(
-            el("line", {
-              x1: sx + j * step,
-              x2: sx + (j + 1) * step,
-              y1: cy,
-              y2: cy,
-              stroke: color,
-              "stroke-width": 2.5,
-            }),
-          );
-        });
-      }
-      const label = el("text", { x: sx + SWATCH + 6, y: cy, dy: "0.35em", fill: COLOR.text });
-      label.textContent = e.label;
-      g.appendChild(label);
-    });
-    return g;
-  };
 }

@@ -1,5 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import type { SequenceResult } from "../core/sequence/bonSequence.js";
+import { type LegendEntry, legendMark, type Pt, sampleLine, swatch } from "./legend.js";
 import { FONT_FAMILY, plotToSvg } from "./render.js";
 
 const WIDTH = 900;
@@ -14,8 +15,6 @@ const COLOR = {
 } as const;
 const FONT_SIZE = 11;
 const SVG_NS = "http://www.w3.org/2000/svg";
-
-type Pt = readonly [number, number];
 
 type SeriesKind = "bon" | "limit" | "folklore" | "fit";
 
@@ -285,13 +284,27 @@ function panelSvg(panel: Panel, width: number, height: number, xDomain: readonly
       }),
     );
   }
-  if (hasData)
+  if (hasData) {
+    const entries = series.filter((s) => s.points.length > 0).map(legendEntry);
     marks.push(
-      legend(
-        series.filter((s) => s.points.length > 0),
-        series,
-      ),
+      legendMark(entries, {
+        row: 16,
+        pad: 7,
+        inset: 8,
+        fontSize: FONT_SIZE,
+        charWidth: 0.56,
+        clearance: 6,
+        search: "corners-then-grid",
+        // The n axis is logarithmic: sample the series between their points in pixels.
+        ink: ({ x, y }) =>
+          x && y
+            ? series.flatMap((s) =>
+                sampleLine(s.points.map(([n, v]) => [Number(x(n)), Number(y(v))] as const)),
+              )
+            : [],
+      }),
     );
+  }
 
   const [xa, xb] = xDomain;
   // Powers of ten when the axis spans two or more of them, else 1-2-5 steps.
@@ -338,118 +351,17 @@ function panelSvg(panel: Panel, width: number, height: number, xDomain: readonly
   });
 }
 
-const ROW = 16;
-const SWATCH = 24;
-const PAD = 7;
-
-/**
- * A legend drawn inside the frame as SVG marks, in whichever corner covers the fewest drawn points.
- * Placement happens at render time, when the scales are known.
- */
-function legend(entries: readonly Series[], all: readonly Series[]): Plot.RenderFunction {
-  const textWidth = entries.reduce((m, e) => Math.max(m, e.label.length), 0) * FONT_SIZE * 0.56;
-  const w = PAD * 2 + SWATCH + 6 + textWidth;
-  const h = PAD * 2 + entries.length * ROW - 4;
-  return (_index, scales, _values, dimensions, context) => {
-    const sx = scales.x;
-    const sy = scales.y;
-    const frame = {
-      left: dimensions.marginLeft,
-      right: dimensions.width - dimensions.marginRight,
-      top: dimensions.marginTop,
-      bottom: dimensions.height - dimensions.marginBottom,
-    };
-    // Every drawn series, sampled every few pixels along its segments.
-    const ink: Pt[] = [];
-    if (sx && sy) {
-      for (const s of all) {
-        const pts = s.points.map(([n, v]) => [Number(sx(n)), Number(sy(v))] as const);
-        for (let i = 0; i < pts.length; i++) {
-          const [ax, ay] = pts[i]!;
-          ink.push([ax, ay]);
-          const next = pts[i + 1];
-          if (!next) continue;
-          const steps = Math.ceil(Math.hypot(next[0] - ax, next[1] - ay) / 4);
-          for (let k = 1; k < steps; k++) {
-            const t = k / steps;
-            ink.push([ax + t * (next[0] - ax), ay + t * (next[1] - ay)]);
-          }
-        }
-      }
-    }
-    // Corners first (ties keep the earlier candidate), then anywhere along the frame's edges and middle.
-    const inset = 8;
-    const lefts = [frame.right - inset - w, frame.left + inset];
-    const tops = [frame.top + inset, frame.bottom - inset - h];
-    for (let left = frame.right - inset - w - 8; left > frame.left + inset; left -= 8) lefts.push(left);
-    for (let top = frame.top + inset + 8; top < frame.bottom - inset - h; top += 8) tops.push(top);
-    const candidates = tops.flatMap((top) => lefts.map((left) => ({ left, top })));
-    let box = candidates[0] ?? { left: frame.left + inset, top: frame.top + inset };
-    let fewest = Number.POSITIVE_INFINITY;
-    for (const c of candidates) {
-      const count = ink.filter(
-        ([x, y]) => x >= c.left - 6 && x <= c.left + w + 6 && y >= c.top - 6 && y <= c.top + h + 6,
-      ).length;
-      if (count < fewest) [box, fewest] = [c, count];
-    }
-
-    const doc = context.document;
-    const el = (tag: string, attrs: Record<string, string | number>) => {
-      const node = doc.createElementNS(SVG_NS, tag);
-      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-      return node;
-    };
-    const g = el("g", { "aria-label": "legend", "text-anchor": "start" });
-    g.appendChild(
-      el("rect", {
-        x: box.left,
-        y: box.top,
-        width: w,
-        height: h,
-        rx: 3,
-        fill: "white",
-        "fill-opacity": 0.92,
-        stroke: "#cfcfcf",
-        "stroke-width": 0.75,
-      }),
-    );
-    entries.forEach((e, i) => {
-      const cy = box.top + PAD + ROW / 2 + i * ROW - 2;
-      const x = box.left + PAD;
-      const line = (stroke: string, width: number, dash?: string) =>
-        el("line", {
-          x1: x,
-          x2: x + SWATCH,
-          y1: cy,
-          y2: cy,
-          stroke,
-          "stroke-width": width,
-          ...(dash ? { "stroke-dasharray": dash } : {}),
-        });
-      if (e.kind === "limit") g.appendChild(line(COLOR.limit, 1.75));
-      else if (e.kind === "fit") g.appendChild(line(COLOR.fit, 1.25, "2,3"));
-      else if (e.kind === "folklore") {
-        g.appendChild(line(COLOR.folklore, 1.25, "5,4"));
-        g.appendChild(
-          el("circle", {
-            cx: x + SWATCH / 2,
-            cy,
-            r: 2.75,
-            fill: "white",
-            stroke: COLOR.folklore,
-            "stroke-width": 1.25,
-          }),
-        );
-      } else {
-        g.appendChild(line(COLOR.bon, 1.5));
-        g.appendChild(el("circle", { cx: x + SWATCH / 2, cy, r: 3.75, fill: COLOR.bon }));
-      }
-      const label = el("text", { x: x + SWATCH + 6, y: cy, dy: "0.35em", fill: COLOR.text });
-      label.textContent = e.label;
-      g.appendChild(label);
-    });
-    return g;
-  };
+/** A series' legend row, with a swatch drawn like its marks. */
+function legendEntry(s: Series): LegendEntry {
+  const parts =
+    s.kind === "limit"
+      ? [swatch.line(COLOR.limit, 1.75)]
+      : s.kind === "fit"
+        ? [swatch.line(COLOR.fit, 1.25, "2,3")]
+        : s.kind === "folklore"
+          ? [swatch.line(COLOR.folklore, 1.25, "5,4"), swatch.ring(COLOR.folklore, 2.75, 1.25)]
+          : [swatch.line(COLOR.bon, 1.5), swatch.dot(COLOR.bon, 3.75)];
+  return { label: s.label, swatch: parts };
 }
 
 const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
