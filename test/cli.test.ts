@@ -79,6 +79,35 @@ const TILT_FIELDS = [
 ];
 
 describe.concurrent("bonkl: results", () => {
+  it("ldp --json: {lambda, xStar, rate, scgf, cumulants, check}; the Rényi forms agree with Γ", async () => {
+    const out = await json([
+      "ldp",
+      "--model",
+      "ternary",
+      "--kl-rate",
+      "0.5",
+      "--grid",
+      "5",
+      "--check-length",
+      "100",
+    ]);
+    expect(sortedKeys(out)).toEqual(["check", "cumulants", "lambda", "rate", "scgf", "xStar"]);
+    const scgf = out.scgf as {
+      t: number;
+      value: number;
+      renyiCrossEntropyForm: number;
+      renyiDivergenceForm: number;
+    }[];
+    for (const g of scgf) {
+      expect(g.renyiCrossEntropyForm).toBeCloseTo(g.value, 10);
+      expect(g.renyiDivergenceForm).toBeCloseTo(g.value, 10);
+    }
+    // At x = r_max the exact tail is φ(r_max)^n, so −(1/n) log P = J(r_max) for every n.
+    const check = out.check as { x: number; minusLogTailOverN: number }[];
+    const rate = out.rate as { x: number; J: number }[];
+    expect(check.at(-1)!.minusLogTailOverN).toBeCloseTo(rate.at(-1)!.J, 10);
+  });
+
   it("tail --json: the sisfft README case P(S_10 ≥ 25) = 430528/9765625, and the documented fields", async () => {
     const out = await json([
       "tail",

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { InputError } from "../core/errors.js";
 import { presetList } from "../core/presets.js";
+import { ldpSummary } from "../core/sequence/ldp.js";
 import {
   bonSummary,
   frontierSummary,
@@ -36,6 +37,8 @@ const FLAG: Record<string, string> = {
   length: "--length",
   klRate: "--kl-rate",
   range: "--at",
+  checkLength: "--check-length",
+  grid: "--grid",
 };
 
 function fail(message: string): never {
@@ -325,6 +328,58 @@ program
             r.gapTimesLength,
           ]),
         ),
+      );
+    },
+  );
+
+program
+  .command("ldp")
+  .description(
+    "large deviations under the optimum: the rate function J_Δ, the SCGF with its Rényi forms, cumulants",
+  )
+  .addOption(modelOption())
+  .requiredOption("--kl-rate <Δ>", "per-token KL budget Δ (nats)")
+  .option("--x <x1,…>", "reward values for the rate function")
+  .option("--grid <K>", "K evenly spaced reward values over [r_min, r_max] (default 41)")
+  .option("--t <t1,…>", "arguments of the scaled cumulant generating function Γ(t)")
+  .option("--check-length <n>", "add −(1/n) log P_φ(S_n ≥ n x) from the exact law, for x above x*")
+  .option("--json", "print one JSON document on stdout")
+  .action(
+    (opts: Common & { klRate: string; x?: string; grid?: string; t?: string; checkLength?: string }) => {
+      if (opts.x !== undefined && opts.grid !== undefined)
+        throw new InputError("--x", "give one of --x and --grid");
+      const model = loadModel(opts.model);
+      const s = ldpSummary(model, parseReal(opts.klRate, "--kl-rate", true), {
+        xs: opts.x === undefined ? undefined : parseRealList(opts.x, "--x"),
+        grid: opts.grid === undefined ? undefined : parseReal(opts.grid, "--grid"),
+        ts: opts.t === undefined ? undefined : parseRealList(opts.t, "--t"),
+        checkLength:
+          opts.checkLength === undefined ? undefined : parseReal(opts.checkLength, "--check-length"),
+      });
+      const out = {
+        lambda: s.saturated ? null : s.lambda,
+        xStar: s.xStar,
+        rate: s.rate,
+        scgf: s.scgf,
+        cumulants: s.cumulants,
+        ...(s.check ? { check: s.check } : {}),
+      };
+      if (opts.json) return emit(toJson(out));
+      const check = new Map((s.check ?? []).map((c) => [c.x, c.minusLogTailOverN]));
+      emit(
+        [
+          keyValues({ lambda: out.lambda, xStar: out.xStar, cumulants: out.cumulants }),
+          "",
+          table(
+            ["x", "J_Δ(x)", "I_p(x)", ...(s.check ? ["−log P(S≥nx)/n"] : [])],
+            s.rate.map((r) => [r.x, r.J, r.Ip, ...(s.check ? [check.get(r.x) ?? null] : [])]),
+          ),
+          "",
+          table(
+            ["t", "Γ(t)", "Rényi cross-entropy form", "Rényi divergence form"],
+            s.scgf.map((g) => [g.t, g.value, g.renyiCrossEntropyForm, g.renyiDivergenceForm]),
+          ),
+        ].join("\n"),
       );
     },
   );

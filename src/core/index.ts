@@ -21,6 +21,7 @@ export * from "./numerics/roots.js";
 export * from "./numerics/sum.js";
 export * from "./presets.js";
 export * from "./sequence/lattice.js";
+export * from "./sequence/ldp.js";
 export * from "./sequence/sumLaw.js";
 export * from "./softBon.js";
 export * from "./summaries.js";
