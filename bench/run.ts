@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: bonkl against a NumPy/SciPy baseline (bench/baseline.py) on one seeded model with
  * 10^6 outcomes. Times the tilt solve, a 200-point optimal frontier and best-of-N, checks that both
- * sides agree to 1e-8 relative, and prints a table (or JSON with --json). See bench/README.md.
+ * sides agree to 1e-8 relative, and prints a table (or JSON with --json). Then the sequence rows
+ * (bench/sequence.ts): best-of-e^{nΔ} at n = 10^6 against bench/sequence.py. See bench/README.md.
  *
  * Options: --json, --size M (outcomes, default 1000000), --seed S (default 1).
  */
@@ -15,6 +16,21 @@ import { optimalFrontier } from "../src/core/frontier.js";
 import { type Model, modelFromLogWeights } from "../src/core/model.js";
 import { lambdaForKl, tiltAt } from "../src/core/tilt.js";
 import { generate, writeFloat64LE } from "./data.js";
+import {
+  type BonklSequence,
+  formatTable,
+  type NumpySequence,
+  naiveErrors,
+  num,
+  type PeakMemory,
+  peakMemory,
+  SEQUENCE_LENGTH,
+  SEQUENCE_MODELS,
+  SEQUENCE_TOLERANCE,
+  sequenceConfig,
+  sequenceTables,
+  timeBonklSequences,
+} from "./sequence.js";
 import { measure, POLICY, type Timing } from "./timing.js";
 
 const TOLERANCE = 1e-8;
@@ -62,10 +78,12 @@ interface Baseline {
   bonChecks: { reward: number; kl: number }[];
 }
 
-type BaselineRun = { ok: true; data: Baseline } | { ok: false; reason: string };
+type PythonRun<T> = { ok: true; data: T } | { ok: false; reason: string };
+type BaselineRun = PythonRun<Baseline>;
 
-function runBaseline(dir: string): BaselineRun {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "baseline.py");
+/** Runs bench/<script> (baseline.py or sequence.py) on DIR and parses the JSON it prints. */
+function runPython<T>(script: string, dir: string): PythonRun<T> {
+  script = path.join(path.dirname(fileURLToPath(import.meta.url)), script);
   // These two variables select an OpenBLAS kernel and cache size that slow down a current NumPy.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
@@ -82,7 +100,7 @@ function runBaseline(dir: string): BaselineRun {
     return { ok: false, reason: `python3 exited with ${res.status ?? res.signal}: ${last}` };
   }
   try {
-    return { ok: true, data: JSON.parse(res.stdout) as Baseline };
+    return { ok: true, data: JSON.parse(res.stdout) as T };
   } catch {
     return { ok: false, reason: "python3 printed no valid JSON" };
   }
@@ -97,6 +115,7 @@ interface Check {
   readonly numpy: number;
   /** |a − b| / max(|a|, |b|, floor). */
   readonly relError: number;
+  readonly tolerance: number;
   readonly ok: boolean;
 }
 
@@ -104,10 +123,10 @@ interface Check {
  * Relative difference, with a floor on the denominator for quantities that are 0 in exact arithmetic
  * (KL at λ = 0, a reward that crosses 0): there the floor turns the test into an absolute one.
  */
-function check(what: string, bonkl: number, numpy: number, floor: number): Check {
+function check(what: string, bonkl: number, numpy: number, floor: number, tolerance = TOLERANCE): Check {
   const relError =
     bonkl === numpy ? 0 : Math.abs(bonkl - numpy) / Math.max(Math.abs(bonkl), Math.abs(numpy), floor);
-  return { what, bonkl, numpy, relError, ok: relError <= TOLERANCE };
+  return { what, bonkl, numpy, relError, tolerance, ok: relError <= tolerance };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -131,10 +150,16 @@ function table(rows: readonly Row[]): string {
     r.numpy ? (r.numpy.seconds / r.bonkl.seconds).toFixed(2) : "-",
     r.numpy ? `${r.bonkl.runs}/${r.numpy.runs}` : String(r.bonkl.runs),
   ]);
-  const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ");
-  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+  return formatTable(head, body);
+}
+
+/** The sequence part of the report. */
+interface SequenceReport {
+  readonly bonkl: readonly BonklSequence[];
+  readonly memory: readonly PeakMemory[];
+  readonly numpy: PythonRun<NumpySequence>;
+  /** Per model, the worst relative difference of NumPy (b) against bonkl over its checks. */
+  readonly worstShifted: readonly number[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -181,6 +206,9 @@ function main(): void {
     // A fresh model per run: the levels (the sort) are cached per model and must be rebuilt each time.
     const bon = measure(build, (m) => bestOfN(m, { logN: LOG_N }));
     const bonChecks = CHECK_LOG_NS.map((logN) => bestOfN(model, { logN }));
+    const seqBonkl = timeBonklSequences(log);
+    log("bonkl: sequence peak memory (a fresh process per model)");
+    const memory = SEQUENCE_MODELS.map(peakMemory);
     const rows: Row[] = [
       ...tiltRows,
       { task: `optimal frontier, ${FRONTIER_POINTS} points`, bonkl: fr.timing },
@@ -203,7 +231,10 @@ function main(): void {
       }),
     );
     log("numpy: running bench/baseline.py");
-    const baseline = runBaseline(dir);
+    const baseline = runPython<Baseline>("baseline.py", dir);
+    writeFileSync(path.join(dir, "sequence.json"), sequenceConfig(POLICY));
+    log("numpy: running bench/sequence.py");
+    const seqNumpy = runPython<NumpySequence>("sequence.py", dir);
 
     // Agreement --------------------------------------------------------------------------------------
     const checks: Check[] = [];
@@ -235,7 +266,38 @@ function main(): void {
         checks.push(check(`${tag}: KL`, mine.kl, theirs.kl, klFloor));
       });
     }
-    report(args, rows, checks, baseline, { ...model, levels: bon.result.levelLogProbs.length });
+    const worstShifted: number[] = [];
+    if (seqNumpy.ok) {
+      seqBonkl.forEach((b, k) => {
+        const theirs = seqNumpy.data.rows[k]!.shifted;
+        const mine = b.result;
+        const built = b.model.build();
+        const rewardFloor = 1e-6 * (built.rMax - built.rMin);
+        const tag = `sequence ${b.model.name} n = ${mine.length}, numpy (b)`;
+        const own = [
+          check(`${tag}: λ*`, mine.lambda, num(theirs.lambda), 0, SEQUENCE_TOLERANCE),
+          check(`${tag}: x*`, mine.xStar, num(theirs.xStar), rewardFloor, SEQUENCE_TOLERANCE),
+          check(
+            `${tag}: reward/n`,
+            mine.bon.rewardPerToken,
+            num(theirs.rewardPerToken),
+            rewardFloor,
+            SEQUENCE_TOLERANCE,
+          ),
+          check(
+            `${tag}: KL/n`,
+            mine.bon.klToReferencePerToken,
+            num(theirs.klPerToken),
+            klFloor,
+            SEQUENCE_TOLERANCE,
+          ),
+        ];
+        checks.push(...own);
+        worstShifted.push(Math.max(...own.map((c) => (Number.isNaN(c.relError) ? Infinity : c.relError))));
+      });
+    }
+    const sequence: SequenceReport = { bonkl: seqBonkl, memory, numpy: seqNumpy, worstShifted };
+    report(args, rows, checks, baseline, { ...model, levels: bon.result.levelLogProbs.length }, sequence);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -247,6 +309,7 @@ function report(
   checks: readonly Check[],
   baseline: BaselineRun,
   model: Model & { levels: number },
+  sequence: SequenceReport,
 ): void {
   const bad = checks.filter((c) => !c.ok);
   const cpus = os.cpus();
@@ -280,8 +343,29 @@ function report(
         bonkl: row.bonkl,
         numpy: row.numpy ?? null,
       })),
+      sequence: {
+        length: SEQUENCE_LENGTH,
+        numpy: sequence.numpy.ok ? "ok" : `skipped: ${sequence.numpy.reason}`,
+        numpyPeakRssMiB: sequence.numpy.ok ? sequence.numpy.data.peakRssMiB : null,
+        rows: sequence.bonkl.map((b, k) => {
+          const row = sequence.numpy.ok ? sequence.numpy.data.rows[k] : undefined;
+          return {
+            model: b.model.name,
+            task: b.model.label,
+            p: b.model.p,
+            r: b.model.r,
+            delta: b.model.delta,
+            bonkl: b.timing,
+            result: b.result,
+            memory: sequence.memory[k],
+            numpyNaive: row ? { ...row.naive, errors: naiveErrors(b.result, row.naive) } : null,
+            numpyShifted: row ? { ...row.shifted, worstRelDiff: sequence.worstShifted[k] } : null,
+          };
+        }),
+      },
       tolerance: TOLERANCE,
-      agree: baseline.ok ? bad.length === 0 : null,
+      sequenceTolerance: SEQUENCE_TOLERANCE,
+      agree: baseline.ok || sequence.numpy.ok ? bad.length === 0 : null,
       checks,
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -298,24 +382,59 @@ function report(
       "Times: median of the timed runs (runs: bonkl/numpy). ratio = numpy time / bonkl time;" +
         " > 1 means bonkl is faster.",
     ];
-    if (!baseline.ok) out.push(`NumPy baseline skipped: ${baseline.reason}`);
-    else if (bad.length === 0) {
-      const worst = checks.reduce((w, c) => (c.relError > w.relError ? c : w));
+    const agreement = (tol: number, label: string) => {
+      const mine = checks.filter((c) => c.tolerance === tol);
+      if (mine.length === 0 || mine.some((c) => !c.ok)) return;
+      const worst = mine.reduce((w, c) => (c.relError > w.relError ? c : w));
       out.push(
-        `Agreement: all ${checks.length} checks within ${TOLERANCE} relative` +
+        `Agreement${label}: all ${mine.length} checks within ${tol.toExponential(0)} relative` +
           ` (worst ${worst.relError.toExponential(2)}: ${worst.what}).`,
       );
+    };
+    if (!baseline.ok) out.push(`NumPy baseline skipped: ${baseline.reason}`);
+    else agreement(TOLERANCE, "");
+    out.push(
+      "",
+      `Sequences: exact best-of-N, N = e^{nΔ}, over n = ${SEQUENCE_LENGTH} tokens (bonSequence).`,
+      "numpy (a): the full-support FFT a user would write; numpy (b): bonkl's shifted FFT written in NumPy.",
+      "",
+      sequenceTables(
+        sequence.bonkl,
+        sequence.numpy.ok ? sequence.numpy.data : undefined,
+        sequence.worstShifted,
+      ),
+      "",
+      "ratio = numpy time / bonkl time (runs: bonkl/(a)/(b)).",
+      "Errors: |numpy − bonkl| / max(|numpy|, |bonkl|), NaN where numpy gave NaN.",
+    );
+    sequence.memory.forEach((m, k) => {
+      const label = sequence.bonkl[k]!.model.label;
+      out.push(
+        m.ok
+          ? `bonkl peak memory, ${label}: ${m.peakMiB.toFixed(0)} MiB peak RSS in a fresh Node process` +
+              ` (${m.beforeMiB.toFixed(0)} MiB before the run); ${m.wallSeconds.toFixed(2)} s` +
+              " for the whole process, start-up included"
+          : `bonkl peak memory, ${label}: not measured (${m.reason})`,
+      );
+    });
+    if (!sequence.numpy.ok) out.push(`NumPy sequence baseline skipped: ${sequence.numpy.reason}`);
+    else {
+      out.push(
+        `NumPy process peak RSS: ${sequence.numpy.data.peakRssMiB.toFixed(0)} MiB` +
+          " (both models, (a) and (b); the full-support arrays of (a) dominate)",
+      );
+      agreement(SEQUENCE_TOLERANCE, " of numpy (b)");
     }
     process.stdout.write(`${out.join("\n")}\n`);
   }
   if (bad.length > 0) {
     const lines = [
       "",
-      `!!! DISAGREEMENT: ${bad.length} of ${checks.length} checks differ by more than ${TOLERANCE} relative`,
+      `!!! DISAGREEMENT: ${bad.length} of ${checks.length} checks differ by more than their tolerance`,
       ...bad.map(
         (c) =>
           `!!!   ${c.what}: bonkl ${fmtNum(c.bonkl)}, numpy ${fmtNum(c.numpy)}` +
-          ` (relative ${c.relError.toExponential(2)})`,
+          ` (relative ${c.relError.toExponential(2)}, tolerance ${c.tolerance})`,
       ),
     ];
     process.stderr.write(`${lines.join("\n")}\n`);
