@@ -343,19 +343,62 @@ program
   .option("--grid <K>", "K evenly spaced reward values over [r_min, r_max] (default 41)")
   .option("--t <t1,…>", "arguments of the scaled cumulant generating function Γ(t)")
   .option("--check-length <n>", "add −(1/n) log P_φ(S_n ≥ n x) from the exact law, for x above x*")
+  .option(
+    "--plot <file>",
+    "write the figure (J with finite-n points, Γ with its Rényi forms) as .svg or .png (repeat for both)",
+    (v, acc: string[]) => [...acc, v],
+    [],
+  )
   .option("--json", "print one JSON document on stdout")
   .action(
-    (opts: Common & { klRate: string; x?: string; grid?: string; t?: string; checkLength?: string }) => {
-      if (opts.x !== undefined && opts.grid !== undefined)
+    async (
+      opts: Common & {
+        klRate: string;
+        x?: string;
+        grid?: string;
+        t?: string;
+        checkLength?: string;
+        plot: string[];
+      },
+    ) => {
+      if (opts.x !== undefined && opts.grid !== undefined) {
         throw new InputError("--x", "give one of --x and --grid");
+      }
+      for (const file of opts.plot) {
+        if (!/\.(svg|png)$/i.test(file)) {
+          throw new InputError(
+            "--plot",
+            `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
+          );
+        }
+      }
       const model = loadModel(opts.model);
-      const s = ldpSummary(model, parseReal(opts.klRate, "--kl-rate", true), {
+      const delta = parseReal(opts.klRate, "--kl-rate", true);
+      const options = {
         xs: opts.x === undefined ? undefined : parseRealList(opts.x, "--x"),
         grid: opts.grid === undefined ? undefined : parseReal(opts.grid, "--grid"),
         ts: opts.t === undefined ? undefined : parseRealList(opts.t, "--t"),
-        checkLength:
-          opts.checkLength === undefined ? undefined : parseReal(opts.checkLength, "--check-length"),
-      });
+      };
+      const checkLength =
+        opts.checkLength === undefined ? undefined : parseReal(opts.checkLength, "--check-length");
+      const s = ldpSummary(model, delta, { ...options, checkLength });
+      if (opts.plot.length > 0) {
+        // The figure shows the approach to J at a few lengths: the one asked for, or 100, 1000, 10000.
+        const lengths = checkLength === undefined ? [100, 1000, 10000] : [checkLength];
+        const checks = s.saturated
+          ? []
+          : lengths.map((n) => ({
+              n,
+              points: ldpSummary(model, delta, { ...options, checkLength: n }).check ?? [],
+            }));
+        const { ldpFigure } = await import("../plot/ldp.js");
+        const { writeFigure } = await import("../plot/render.js");
+        const svg = ldpFigure(s, checks);
+        for (const file of opts.plot) {
+          writeFigure(file, svg);
+          process.stderr.write(`bonkl: wrote ${file}\n`);
+        }
+      }
       const out = {
         lambda: s.saturated ? null : s.lambda,
         xStar: s.xStar,
