@@ -1,44 +1,20 @@
-import { Resvg } from "@resvg/resvg-js";
-import { DOMParser } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { createModel } from "../src/core/model.js";
 import { type LdpSummary, ldpSummary } from "../src/core/sequence/ldp.js";
 import { type LdpCheck, ldpFigure } from "../src/plot/ldp.js";
 import { svgToPng } from "../src/plot/render.js";
+import {
+  countTags,
+  decodePng,
+  PNG_SIGNATURE,
+  panels,
+  parseSvg,
+  pixelStats,
+  withoutLegend,
+} from "./support/svg.js";
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const LENGTHS = [100, 1000];
 const ternary = createModel({ p: [0.5, 0.3, 0.2], r: [0, 1, 2] });
-
-function root(svg: string) {
-  return new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
-}
-
-function countTags(svg: string, tag: string): number {
-  return (svg.match(new RegExp(`<${tag}[\\s>/]`, "g")) ?? []).length;
-}
-
-/** The panels' markup, in reading order. */
-function panels(svg: string): string[] {
-  return svg.split('<g aria-label="panel"').slice(1);
-}
-
-/** The panel's markup without its legend. */
-function withoutLegend(part: string): string {
-  return part.replace(/<g [^>]*aria-label="legend"[\s\S]*?<\/g>/, "");
-}
-
-/** Decode a PNG by drawing it, at its own size, into an SVG: returns its RGBA pixels. */
-function decodePng(png: Buffer): { width: number; height: number; pixels: Buffer } {
-  const width = png.readUInt32BE(16);
-  const height = png.readUInt32BE(20);
-  const wrapper =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-    `<image width="${width}" height="${height}" href="data:image/png;base64,${png.toString("base64")}"/>` +
-    "</svg>";
-  const image = new Resvg(wrapper).render();
-  return { width: image.width, height: image.height, pixels: image.pixels };
-}
 
 const summary = ldpSummary(ternary, 0.5, { grid: 41 });
 const checks: LdpCheck[] = LENGTHS.map((n) => ({
@@ -55,7 +31,7 @@ describe("ldpFigure", () => {
   it("is one standalone <svg> document about 900 × 380", () => {
     expect(svg.trimStart().startsWith("<svg")).toBe(true);
     expect(countTags(svg, "svg")).toBe(3); // the root and one per panel
-    const el = root(svg);
+    const el = parseSvg(svg);
     expect(el.tagName.toLowerCase()).toBe("svg");
     expect(el.getAttribute("xmlns")).toBe("http://www.w3.org/2000/svg");
     expect(el.getAttribute("width")).toBe("900");
@@ -111,14 +87,8 @@ describe("ldpFigure", () => {
     expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1800, 760]);
     const { width, height, pixels } = decodePng(png);
-    const colours = new Set<number>();
-    let ink = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-      const [r, g, b] = [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!];
-      colours.add((r << 16) | (g << 8) | b);
-      if (r < 235 || g < 235 || b < 235) ink++;
-    }
-    expect(colours.size).toBeGreaterThan(1);
+    const { colours, ink } = pixelStats(pixels);
+    expect(colours).toBeGreaterThan(1);
     expect(ink / (width * height)).toBeGreaterThan(0.02);
   });
 
@@ -147,7 +117,7 @@ describe("ldpFigure", () => {
     expect(saturated.saturated).toBe(true);
     const empty: LdpSummary = { ...summary, rate: [], scgf: [] };
     for (const out of [ldpFigure(saturated, [{ n: 100, points: saturated.check ?? [] }]), ldpFigure(empty)]) {
-      expect(root(out).tagName.toLowerCase()).toBe("svg");
+      expect(parseSvg(out).tagName.toLowerCase()).toBe("svg");
       for (const bad of ["NaN", "Infinity", "null"]) expect(out).not.toContain(bad);
       expect(panels(out)).toHaveLength(2);
       expect(svgToPng(out).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);

@@ -1,41 +1,14 @@
-import { Resvg } from "@resvg/resvg-js";
-import { DOMParser } from "linkedom";
 import { describe, expect, it } from "vitest";
 import { createModel } from "../src/core/model.js";
 import { bonSequence, type SequenceResult } from "../src/core/sequence/bonSequence.js";
 import { svgToPng } from "../src/plot/render.js";
 import { sequenceFigure } from "../src/plot/sequence.js";
+import { countTags, decodePng, PNG_SIGNATURE, panels, parseSvg, pixelStats } from "./support/svg.js";
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const LENGTHS = [10, 100, 1000, 10000];
 const ternary = createModel({ p: [0.5, 0.3, 0.2], r: [0, 1, 2] });
 
 const sweep = (klRate: number): SequenceResult[] => LENGTHS.map((n) => bonSequence(ternary, n, klRate));
-
-function root(svg: string) {
-  return new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
-}
-
-function countTags(svg: string, tag: string): number {
-  return (svg.match(new RegExp(`<${tag}[\\s>/]`, "g")) ?? []).length;
-}
-
-/** The four panels' markup, in reading order. */
-function panels(svg: string): string[] {
-  return svg.split('<g aria-label="panel"').slice(1);
-}
-
-/** Decode a PNG by drawing it, at its own size, into an SVG: returns its RGBA pixels. */
-function decodePng(png: Buffer): { width: number; height: number; pixels: Buffer } {
-  const width = png.readUInt32BE(16);
-  const height = png.readUInt32BE(20);
-  const wrapper =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-    `<image width="${width}" height="${height}" href="data:image/png;base64,${png.toString("base64")}"/>` +
-    "</svg>";
-  const image = new Resvg(wrapper).render();
-  return { width: image.width, height: image.height, pixels: image.pixels };
-}
 
 const runs = sweep(0.5);
 const svg = sequenceFigure(runs, "ternary model, Δ = 0.5");
@@ -43,7 +16,7 @@ const svg = sequenceFigure(runs, "ternary model, Δ = 0.5");
 describe("sequenceFigure", () => {
   it("is one standalone <svg> document about 900 × 640", () => {
     expect(svg.trimStart().startsWith("<svg")).toBe(true);
-    const el = root(svg);
+    const el = parseSvg(svg);
     expect(el.tagName.toLowerCase()).toBe("svg");
     expect(el.getAttribute("xmlns")).toBe("http://www.w3.org/2000/svg");
     expect(el.getAttribute("width")).toBe("900");
@@ -85,14 +58,8 @@ describe("sequenceFigure", () => {
     expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1800, 1280]);
     const { width, height, pixels } = decodePng(png);
-    const colours = new Set<number>();
-    let ink = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-      const [r, g, b] = [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!];
-      colours.add((r << 16) | (g << 8) | b);
-      if (r < 235 || g < 235 || b < 235) ink++;
-    }
-    expect(colours.size).toBeGreaterThan(1);
+    const { colours, ink } = pixelStats(pixels);
+    expect(colours).toBeGreaterThan(1);
     expect(ink / (width * height)).toBeGreaterThan(0.02);
   });
 
@@ -100,7 +67,7 @@ describe("sequenceFigure", () => {
     const saturated = sweep(2);
     expect(saturated.every((r) => r.bon.klToOptimal === Number.POSITIVE_INFINITY)).toBe(true);
     const out = sequenceFigure(saturated);
-    expect(root(out).tagName.toLowerCase()).toBe("svg");
+    expect(parseSvg(out).tagName.toLowerCase()).toBe("svg");
     expect(out).not.toContain("NaN");
     expect(out).not.toContain("Infinity");
     expect(out).toContain("saturation log 1/p*");
@@ -129,7 +96,7 @@ describe("sequenceFigure", () => {
     expect(mixed).not.toContain("NaN");
     expect(mixed).not.toContain("Infinity");
     for (const out of [sequenceFigure([first]), sequenceFigure([], "nothing yet")]) {
-      expect(root(out).tagName.toLowerCase()).toBe("svg");
+      expect(parseSvg(out).tagName.toLowerCase()).toBe("svg");
       expect(out).not.toContain("NaN");
       expect(out).not.toContain("Infinity");
       expect(svgToPng(out).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as Plot from "@observablehq/plot";
 import { Resvg } from "@resvg/resvg-js";
-import { DOMParser } from "linkedom";
 import { afterAll, describe, expect, it } from "vitest";
 import { InputError } from "../src/core/errors.js";
 import { type FrontierData, frontierFigure } from "../src/plot/frontier.js";
 import { plotToSvg, svgToPng, writeFigure } from "../src/plot/render.js";
+import { countTags, PNG_SIGNATURE, parseSvg, pixelStats } from "./support/svg.js";
 
 // Bernoulli(θ) with reward = outcome, everything in closed form.
 const THETA = 0.3;
@@ -50,16 +50,6 @@ function bernoulliFrontier(): FrontierData {
     }
   }
   return { optimal, bon, softBon, klMax: Math.log(1 / THETA), rewardMax: 1 };
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function parseSvg(svg: string) {
-  return new DOMParser().parseFromString(svg, "image/svg+xml").documentElement;
-}
-
-function countTags(svg: string, tag: string): number {
-  return (svg.match(new RegExp(`<${tag}[\\s>/]`, "g")) ?? []).length;
 }
 
 const data = bernoulliFrontier();
@@ -157,15 +147,8 @@ describe("svgToPng", () => {
 
   it("draws something", () => {
     const image = new Resvg(svg, { background: "white" }).render();
-    const pixels = image.pixels;
-    const colours = new Set<number>();
-    let ink = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-      const [r, g, b] = [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!];
-      colours.add((r << 16) | (g << 8) | b);
-      if (r < 235 || g < 235 || b < 235) ink++;
-    }
-    expect(colours.size).toBeGreaterThan(1);
+    const { colours, ink } = pixelStats(image.pixels);
+    expect(colours).toBeGreaterThan(1);
     expect(ink / (image.width * image.height)).toBeGreaterThan(0.01);
   });
 });

@@ -1,6 +1,7 @@
 import * as Plot from "@observablehq/plot";
 import { type LegendEntry, legendMark, type Pt, SWATCH, sampleLine, swatch } from "./legend.js";
 import { plotToSvg } from "./render.js";
+import { FONT_SIZE, PALETTE } from "./style.js";
 
 export interface FrontierData {
   /** The exact KL-constrained optimum V(Δ), from KL 0 to saturation. */
@@ -16,16 +17,9 @@ export interface FrontierData {
 
 const WIDTH = 720;
 const HEIGHT = 440;
-const COLOR = {
-  optimal: "#1b4f9c",
-  bon: "#d1495b",
-  folklore: "#8a8a8a",
-  rule: "#6f6f6f",
-  text: "#222222",
-} as const;
+const COLOR = { ...PALETTE, rule: "#6f6f6f" } as const;
 /** Light-to-dark greens: soft BoN is a family of curves, so one hue with larger n darker. */
 const SOFT_COLORS = ["#b5dea9", "#8fcb84", "#66b263", "#3f9447", "#237a36"] as const;
-const FONT_SIZE = 11;
 /** Folklore points beyond this multiple of log(1/p*) are drawn as arrows, not squeezed into the frame. */
 const FOLKLORE_CAP = 1.5;
 /** Minimum distance in pixels between two "N=…" labels. */
@@ -147,17 +141,17 @@ export function frontierFigure(data: FrontierData, title?: string): string {
   }
 
   const entries: LegendEntry[] = [
-    { label: "KL-constrained optimum V(Δ)", swatch: [swatch.line(COLOR.optimal, 2.25)] },
+    { label: "KL-constrained optimum V(Δ)", swatch: [swatch.line(COLOR.optimum, 2.25)] },
     ...(bon.length > 0
       ? [
-          { label: "best-of-N at its exact KL", swatch: [swatch.dot(COLOR.bon, 3.5)] },
+          { label: "best-of-N at its exact KL", swatch: [swatch.dot(COLOR.bestOfN, 3.5)] },
           {
             label: "best-of-N at folklore log N − (N−1)/N",
             // The exact point, its link to the folklore KL, and the folklore point.
             swatch: [
               swatch.line(COLOR.folklore, 0.75, undefined, 0, SWATCH / 2),
-              swatch.dot(COLOR.bon, 2.5, 0),
-              swatch.ring(COLOR.bon, 3.25, 1.25, SWATCH / 2 + 3),
+              swatch.dot(COLOR.bestOfN, 2.5, 0),
+              swatch.ring(COLOR.bestOfN, 3.25, 1.25, SWATCH / 2 + 3),
             ],
           },
         ]
@@ -214,10 +208,10 @@ export function frontierFigure(data: FrontierData, title?: string): string {
             [klMax, rewardMax],
             [x1, rewardMax],
           ],
-          { stroke: COLOR.optimal, strokeWidth: 1.5, strokeOpacity: 0.45 },
+          { stroke: COLOR.optimum, strokeWidth: 1.5, strokeOpacity: 0.45 },
         )
       : null,
-    Plot.line(optimal, { x: "kl", y: "reward", stroke: COLOR.optimal, strokeWidth: 2.25 }),
+    Plot.line(optimal, { x: "kl", y: "reward", stroke: COLOR.optimum, strokeWidth: 2.25 }),
     Plot.line(soft, {
       x: "kl",
       y: "reward",
@@ -258,11 +252,11 @@ export function frontierFigure(data: FrontierData, title?: string): string {
       x: "klBound",
       y: "reward",
       r: 3.25,
-      stroke: COLOR.bon,
+      stroke: COLOR.bestOfN,
       strokeWidth: 1.25,
       fill: "white",
     }),
-    Plot.dot(bon, { x: "kl", y: "reward", r: 3.5, fill: COLOR.bon, stroke: "white", strokeWidth: 0.75 }),
+    Plot.dot(bon, { x: "kl", y: "reward", r: 3.5, fill: COLOR.bestOfN, stroke: "white", strokeWidth: 0.75 }),
     Plot.text(labelled, {
       x: "kl",
       y: "reward",
@@ -270,7 +264,7 @@ export function frontierFigure(data: FrontierData, title?: string): string {
       textAnchor: "start",
       dx: 5,
       dy: 11,
-      fill: COLOR.bon,
+      fill: COLOR.bestOfN,
       ...halo,
     }),
     legend,

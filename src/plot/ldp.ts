@@ -10,23 +10,23 @@ import {
   swatch,
 } from "./legend.js";
 import { FONT_FAMILY, plotToSvg } from "./render.js";
+import { FONT_SIZE, PALETTE, SVG_NS } from "./style.js";
+import { escapeXml, formulaSpans, type MathPiece } from "./text.js";
 
 const WIDTH = 900;
 const HEIGHT = 380;
+/** Quantities under the optimum φ in its blue, the reference's Cramér rate in the folklore grey. */
 const COLOR = {
-  rate: "#1b4f9c",
-  cramer: "#8a8a8a",
-  scgf: "#1b4f9c",
-  crossEntropy: "#d1495b",
+  ...PALETTE,
+  rate: PALETTE.optimum,
+  cramer: PALETTE.folklore,
+  scgf: PALETTE.optimum,
+  crossEntropy: PALETTE.bestOfN,
   divergence: "#e8a33d",
-  rule: "#8a8a8a",
-  text: "#222222",
-  muted: "#555555",
+  rule: PALETTE.folklore,
 } as const;
 /** The check dots run from the lightest shade (shortest n) to the darkest (longest n). */
 const CHECK_SHADES = ["#f2a5ae", "#8e1b2c"] as const;
-const FONT_SIZE = 11;
-const SVG_NS = "http://www.w3.org/2000/svg";
 const CROSS = 3.5;
 
 /** The exact finite-n tail −(1/n) log P_φ(S_n ≥ n x) at one length, as `ldpSummary(…).check` gives it. */
@@ -34,9 +34,6 @@ export interface LdpCheck {
   readonly n: number;
   readonly points: readonly { readonly x: number; readonly minusLogTailOverN: number }[];
 }
-
-/** A piece of a formula; `sub` pieces are drawn as subscripts. */
-type MathPiece = string | { readonly sub: string };
 
 const finite = (...xs: number[]): boolean => xs.every(Number.isFinite);
 
@@ -485,19 +482,4 @@ function formatCount(n: number): string {
 
 function formatNumber(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : String(Number(x.toPrecision(4)));
-}
-
-/** Formula pieces as SVG text, subscripts lowered and smaller. */
-function formulaSpans(pieces: readonly MathPiece[]): string {
-  return pieces
-    .map((p) =>
-      typeof p === "string"
-        ? `<tspan>${escapeXml(p)}</tspan>`
-        : `<tspan baseline-shift="sub" font-size="9">${escapeXml(p.sub)}</tspan>`,
-    )
-    .join("");
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }

@@ -1,4 +1,5 @@
 import type * as Plot from "@observablehq/plot";
+import { PALETTE, SVG_NS } from "./style.js";
 
 /**
  * Legends drawn inside a plot's frame as plain SVG marks.
@@ -21,8 +22,6 @@ const GAP = 6;
 /** Spacing of the samples taken along a line, and of the grid of candidate spots. */
 const SAMPLE_SPACING = 4;
 const GRID_STEP = 8;
-const LABEL_COLOR = "#222222";
-const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** One piece of a swatch; x offsets are pixels from the swatch's left end, on the row's centre line. */
 export type SwatchPart =
@@ -237,7 +236,7 @@ export function legendMark(entries: readonly LegendEntry[], options: LegendOptio
           );
         }
       }
-      const label = el("text", { x: x + SWATCH + GAP, y: cy, dy: "0.35em", fill: LABEL_COLOR });
+      const label = el("text", { x: x + SWATCH + GAP, y: cy, dy: "0.35em", fill: PALETTE.text });
       label.textContent = e.label;
       g.appendChild(label);
     });

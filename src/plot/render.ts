@@ -4,9 +4,9 @@ import * as Plot from "@observablehq/plot";
 import { Resvg } from "@resvg/resvg-js";
 import { parseHTML } from "linkedom";
 import { InputError, show } from "../core/errors.js";
+import { SVG_NS } from "./style.js";
 
 export const FONT_FAMILY = "DejaVu Sans, sans-serif";
-const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** The few DOM members used here; the project compiles without the DOM library. */
 interface Element {

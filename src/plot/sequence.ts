@@ -2,19 +2,13 @@ import * as Plot from "@observablehq/plot";
 import type { SequenceResult } from "../core/sequence/bonSequence.js";
 import { type LegendEntry, legendMark, type Pt, sampleLine, swatch } from "./legend.js";
 import { FONT_FAMILY, plotToSvg } from "./render.js";
+import { FONT_SIZE, PALETTE, SVG_NS } from "./style.js";
+import { escapeXml, formulaSpans, type MathPiece } from "./text.js";
 
 const WIDTH = 900;
 const HEIGHT = 640;
-const COLOR = {
-  bon: "#d1495b",
-  limit: "#1b4f9c",
-  fit: "#5b8fd6",
-  folklore: "#8a8a8a",
-  text: "#222222",
-  muted: "#555555",
-} as const;
-const FONT_SIZE = 11;
-const SVG_NS = "http://www.w3.org/2000/svg";
+/** The fitted ½ log n curve is a lighter shade of the optimum's blue. */
+const COLOR = { ...PALETTE, fit: "#5b8fd6" } as const;
 
 type SeriesKind = "bon" | "limit" | "folklore" | "fit";
 
@@ -24,9 +18,6 @@ interface Series {
   /** (n, value) pairs, finite and sorted by n. */
   readonly points: readonly Pt[];
 }
-
-/** A piece of a formula; `sub` pieces are drawn as subscripts. */
-type MathPiece = string | { readonly sub: string };
 
 interface Panel {
   readonly title: string;
@@ -249,7 +240,7 @@ function panelSvg(panel: Panel, width: number, height: number, xDomain: readonly
   for (const s of series) {
     const data = s.points.map(([n, v]) => ({ n, v }));
     if (s.kind === "limit") {
-      marks.push(Plot.line(data, { x: "n", y: "v", stroke: COLOR.limit, strokeWidth: 1.75 }));
+      marks.push(Plot.line(data, { x: "n", y: "v", stroke: COLOR.optimum, strokeWidth: 1.75 }));
     } else if (s.kind === "fit") {
       marks.push(
         Plot.line(data, { x: "n", y: "v", stroke: COLOR.fit, strokeWidth: 1.25, strokeDasharray: "2,3" }),
@@ -267,8 +258,8 @@ function panelSvg(panel: Panel, width: number, height: number, xDomain: readonly
       );
     } else {
       marks.push(
-        Plot.line(data, { x: "n", y: "v", stroke: COLOR.bon, strokeWidth: 1.5 }),
-        Plot.dot(data, { x: "n", y: "v", r: 3.75, fill: COLOR.bon, stroke: "white", strokeWidth: 0.75 }),
+        Plot.line(data, { x: "n", y: "v", stroke: COLOR.bestOfN, strokeWidth: 1.5 }),
+        Plot.dot(data, { x: "n", y: "v", r: 3.75, fill: COLOR.bestOfN, stroke: "white", strokeWidth: 0.75 }),
       );
     }
   }
@@ -355,12 +346,12 @@ function panelSvg(panel: Panel, width: number, height: number, xDomain: readonly
 function legendEntry(s: Series): LegendEntry {
   const parts =
     s.kind === "limit"
-      ? [swatch.line(COLOR.limit, 1.75)]
+      ? [swatch.line(COLOR.optimum, 1.75)]
       : s.kind === "fit"
         ? [swatch.line(COLOR.fit, 1.25, "2,3")]
         : s.kind === "folklore"
           ? [swatch.line(COLOR.folklore, 1.25, "5,4"), swatch.ring(COLOR.folklore, 2.75, 1.25)]
-          : [swatch.line(COLOR.bon, 1.5), swatch.dot(COLOR.bon, 3.75)];
+          : [swatch.line(COLOR.bestOfN, 1.5), swatch.dot(COLOR.bestOfN, 3.75)];
   return { label: s.label, swatch: parts };
 }
 
@@ -378,19 +369,4 @@ function formatCount(n: number): string {
 
 function formatNumber(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : String(Number(x.toPrecision(3)));
-}
-
-/** Formula pieces as SVG text, subscripts lowered and smaller. */
-function formulaSpans(pieces: readonly MathPiece[]): string {
-  return pieces
-    .map((p) =>
-      typeof p === "string"
-        ? `<tspan>${escapeXml(p)}</tspan>`
-        : `<tspan baseline-shift="sub" font-size="9">${escapeXml(p.sub)}</tspan>`,
-    )
-    .join("");
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
