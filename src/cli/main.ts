@@ -82,6 +82,34 @@ function printResult(opts: Common, result: Record<string, unknown>, distKey?: st
   emit(text);
 }
 
+/** `--plot` takes file names ending in .svg or .png; checked before any work is done. */
+function checkPlotFiles(files: readonly string[]): void {
+  for (const file of files) {
+    if (!/\.(svg|png)$/i.test(file)) {
+      throw new InputError(
+        "--plot",
+        `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
+      );
+    }
+  }
+}
+
+/** Writes one figure to every `--plot` file (each atomically); an unwritable path is an input error. */
+async function writePlots(files: readonly string[], svg: string): Promise<void> {
+  // Loaded only when asked for: the plotting stack takes longer to load than everything else.
+  const { writeFigure } = await import("../plot/render.js");
+  for (const file of files) {
+    try {
+      writeFigure(file, svg);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (e instanceof InputError || code === undefined) throw e;
+      throw new InputError("--plot", `cannot write ${JSON.stringify(file)} (${code})`);
+    }
+    process.stderr.write(`bonkl: wrote ${file}\n`);
+  }
+}
+
 const program = new Command();
 program
   .name("bonkl")
@@ -189,34 +217,15 @@ program
       opts: Common & { points: string; maxLogN?: string; softN?: string; csv?: boolean; plot: string[] },
     ) => {
       if (opts.json && opts.csv) throw new InputError("--csv", "choose one of --json and --csv");
-      for (const file of opts.plot) {
-        if (!/\.(svg|png)$/i.test(file)) {
-          throw new InputError(
-            "--plot",
-            `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
-          );
-        }
-      }
+      checkPlotFiles(opts.plot);
       const model = loadModel(opts.model);
       const points = parseReal(opts.points, "--points");
       const maxLogN = opts.maxLogN === undefined ? undefined : parseReal(opts.maxLogN, "--max-log-n");
       const softN = opts.softN === undefined ? undefined : parseRealList(opts.softN, "--soft-n");
       const result = frontierSummary(model, { points, maxLogN, softN });
       if (opts.plot.length > 0) {
-        // Loaded only when asked for: the plotting stack takes longer to load than everything else.
         const { frontierFigure } = await import("../plot/frontier.js");
-        const { writeFigure } = await import("../plot/render.js");
-        const svg = frontierFigure(result);
-        for (const file of opts.plot) {
-          try {
-            writeFigure(file, svg);
-          } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            if (e instanceof InputError || code === undefined) throw e;
-            throw new InputError("--plot", `cannot write ${JSON.stringify(file)} (${code})`);
-          }
-          process.stderr.write(`bonkl: wrote ${file}\n`);
-        }
+        await writePlots(opts.plot, frontierFigure(result));
       }
       if (opts.json) return emit(toJson(result));
       if (opts.csv) {
@@ -276,14 +285,7 @@ program
     async (
       opts: Common & { length?: string; sweep?: string; klRate: string; logN?: string; plot: string[] },
     ) => {
-      for (const file of opts.plot) {
-        if (!/\.(svg|png)$/i.test(file)) {
-          throw new InputError(
-            "--plot",
-            `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
-          );
-        }
-      }
+      checkPlotFiles(opts.plot);
       exactlyOne(opts, ["length", "sweep"]);
       const model = loadModel(opts.model);
       const klRate = parseReal(opts.klRate, "--kl-rate", true);
@@ -304,14 +306,12 @@ program
       if (ns.length > 3 && process.stderr.isTTY) process.stderr.write("\n");
       if (opts.plot.length > 0) {
         const { sequenceFigure } = await import("../plot/sequence.js");
-        const { writeFigure } = await import("../plot/render.js");
-        const svg = sequenceFigure(
-          runs.map((r) => ({ ...r, lambda: r.lambda ?? Number.POSITIVE_INFINITY, method: "" })),
+        await writePlots(
+          opts.plot,
+          sequenceFigure(
+            runs.map((r) => ({ ...r, lambda: r.lambda ?? Number.POSITIVE_INFINITY, method: "" })),
+          ),
         );
-        for (const file of opts.plot) {
-          writeFigure(file, svg);
-          process.stderr.write(`bonkl: wrote ${file}\n`);
-        }
       }
       if (opts.json) return emit(toJson(runs));
       emit(
@@ -364,14 +364,7 @@ program
       if (opts.x !== undefined && opts.grid !== undefined) {
         throw new InputError("--x", "give one of --x and --grid");
       }
-      for (const file of opts.plot) {
-        if (!/\.(svg|png)$/i.test(file)) {
-          throw new InputError(
-            "--plot",
-            `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
-          );
-        }
-      }
+      checkPlotFiles(opts.plot);
       const model = loadModel(opts.model);
       const delta = parseReal(opts.klRate, "--kl-rate", true);
       const options = {
@@ -392,12 +385,7 @@ program
               points: ldpSummary(model, delta, { ...options, checkLength: n }).check ?? [],
             }));
         const { ldpFigure } = await import("../plot/ldp.js");
-        const { writeFigure } = await import("../plot/render.js");
-        const svg = ldpFigure(s, checks);
-        for (const file of opts.plot) {
-          writeFigure(file, svg);
-          process.stderr.write(`bonkl: wrote ${file}\n`);
-        }
+        await writePlots(opts.plot, ldpFigure(s, checks));
       }
       const out = {
         lambda: s.saturated ? null : s.lambda,
