@@ -11,7 +11,7 @@ import {
 } from "./legend.js";
 import { FONT_FAMILY, plotToSvg } from "./render.js";
 import { FONT_SIZE, PALETTE, SVG_NS } from "./style.js";
-import { escapeXml, formulaSpans, type MathPiece } from "./text.js";
+import { escapeXml, formatCount, formatNumber, formulaSpans, type MathPiece } from "./text.js";
 
 const WIDTH = 900;
 const HEIGHT = 380;
@@ -107,8 +107,8 @@ export function ldpFigure(summary: LdpSummary, checks: readonly LdpCheck[] = [],
 function subtitleSpans(summary: LdpSummary, checks: readonly LdpCheck[]): string {
   const pieces: MathPiece[] = ["per-token reward S", { sub: "n" }, "/n under the optimum φ"];
   if (summary.saturated) pieces.push(": saturated, λ* = ∞");
-  else if (Number.isFinite(summary.lambda)) pieces.push(`: λ* = ${formatNumber(summary.lambda)}`);
-  if (Number.isFinite(summary.xStar)) pieces.push(`, x* = ${formatNumber(summary.xStar)}`);
+  else if (Number.isFinite(summary.lambda)) pieces.push(`: λ* = ${formatNumber(summary.lambda, 4)}`);
+  if (Number.isFinite(summary.xStar)) pieces.push(`, x* = ${formatNumber(summary.xStar, 4)}`);
   const drawn = checks.filter((c) => c.points.some((p) => finite(p.x, p.minusLogTailOverN)));
   if (drawn.length > 0) {
     pieces.push("; dots: exact −(1/n) log P", { sub: "φ" }, "(S", { sub: "n" }, " ≥ n x)");
@@ -198,7 +198,7 @@ function ratePanel(summary: LdpSummary, checks: readonly LdpCheck[], width: numb
   const [y0, y1] = yDomain(ys, 0.42);
   const xStar = summary.xStar;
   const showStar = hasData && Number.isFinite(xStar) && xStar >= x0 && xStar <= x1;
-  const starLabel = `x* = ${formatNumber(xStar)}`;
+  const starLabel = `x* = ${formatNumber(xStar, 4)}`;
   // The label sits at the top of the rule, on whichever side has more room.
   const starRight = xStar <= (x0 + x1) / 2;
 
@@ -467,19 +467,4 @@ function shadesFor(k: number): string[] {
     const rgb = from!.map((c, j) => Math.round(c + f * (to![j]! - c)));
     return `#${rgb.map((c) => c.toString(16).padStart(2, "0")).join("")}`;
   });
-}
-
-const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-
-/** A length as a reader would write it: 10, 1000, 10⁴, 2.5·10⁵. */
-function formatCount(n: number): string {
-  if (n < 1e4) return Number.isInteger(n) ? String(n) : n.toPrecision(2);
-  const k = Math.floor(Math.log10(n));
-  const mantissa = n / 10 ** k;
-  const power = `10${[...String(k)].map((c) => SUPERSCRIPT[Number(c)] ?? c).join("")}`;
-  return Math.abs(mantissa - 1) < 1e-9 ? power : `${Number(mantissa.toPrecision(2))}·${power}`;
-}
-
-function formatNumber(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(0) : String(Number(x.toPrecision(4)));
 }

@@ -3,7 +3,7 @@ import type { SequenceResult } from "../core/sequence/bonSequence.js";
 import { type LegendEntry, legendMark, type Pt, sampleLine, swatch } from "./legend.js";
 import { FONT_FAMILY, plotToSvg } from "./render.js";
 import { FONT_SIZE, PALETTE, SVG_NS } from "./style.js";
-import { escapeXml, formulaSpans, type MathPiece } from "./text.js";
+import { escapeXml, formatCount, formatNumber, formulaSpans, type MathPiece } from "./text.js";
 
 const WIDTH = 900;
 const HEIGHT = 640;
@@ -106,8 +106,8 @@ export function sequenceFigure(runs: readonly SequenceResult[], title?: string):
           kind: "limit",
           label: Number.isFinite(delta)
             ? saturated
-              ? `saturation log 1/p* = ${formatNumber(delta)}`
-              : `budget Δ = ${formatNumber(delta)}`
+              ? `saturation log 1/p* = ${formatNumber(delta, 3)}`
+              : `budget Δ = ${formatNumber(delta, 3)}`
             : "budget Δ",
           points: extend(pick((r) => r.optimal.klPerToken)),
         },
@@ -147,7 +147,7 @@ export function sequenceFigure(runs: readonly SequenceResult[], title?: string):
           : [
               {
                 kind: "fit",
-                label: `½ log n ${offset < 0 ? "−" : "+"} ${formatNumber(Math.abs(offset))} (fitted)`,
+                label: `½ log n ${offset < 0 ? "−" : "+"} ${formatNumber(Math.abs(offset), 3)} (fitted)`,
                 points: halfLog.map(([n, v]) => [n, v + offset] as const),
               } as const,
             ]),
@@ -200,7 +200,7 @@ function describe(runs: readonly SequenceResult[], sameRate: boolean): string {
       : `n = ${formatCount(runs[0]!.length)} … ${formatCount(runs[runs.length - 1]!.length)} (${runs.length} lengths)`;
   if (!first || !sameRate) return `best-of-N against the KL-constrained optimum over sequences, ${lengths}`;
   const tied = runs.every((r) => Math.abs(r.logN - r.length * r.klRate) <= 1e-9 * Math.max(1, r.logN));
-  const budget = `Δ = ${formatNumber(first.klRate)} nats per token`;
+  const budget = `Δ = ${formatNumber(first.klRate, 3)} nats per token`;
   return tied
     ? `best-of-N with log N = n·Δ against the KL-constrained optimum, ${budget}; ${lengths}`
     : `best-of-N against the KL-constrained optimum, ${budget}; ${lengths}`;
@@ -353,20 +353,4 @@ function legendEntry(s: Series): LegendEntry {
           ? [swatch.line(COLOR.folklore, 1.25, "5,4"), swatch.ring(COLOR.folklore, 2.75, 1.25)]
           : [swatch.line(COLOR.bestOfN, 1.5), swatch.dot(COLOR.bestOfN, 3.75)];
   return { label: s.label, swatch: parts };
-}
-
-const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-
-/** A length as a reader would write it: 10, 1000, 10⁴, 2.5·10⁵. */
-function formatCount(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  if (n < 1e4) return Number.isInteger(n) ? String(n) : n.toPrecision(2);
-  const k = Math.floor(Math.log10(n));
-  const mantissa = n / 10 ** k;
-  const power = `10${[...String(k)].map((c) => SUPERSCRIPT[Number(c)] ?? c).join("")}`;
-  return Math.abs(mantissa - 1) < 1e-9 ? power : `${Number(mantissa.toPrecision(2))}·${power}`;
-}
-
-function formatNumber(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(0) : String(Number(x.toPrecision(3)));
 }

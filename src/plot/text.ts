@@ -18,3 +18,20 @@ export function formulaSpans(pieces: readonly MathPiece[]): string {
 export function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
+
+const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+
+/** A length as a reader would write it: 10, 1000, 10⁴, 2.5·10⁵. */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n < 1e4) return Number.isInteger(n) ? String(n) : n.toPrecision(2);
+  const k = Math.floor(Math.log10(n));
+  const mantissa = n / 10 ** k;
+  const power = `10${[...String(k)].map((c) => SUPERSCRIPT[Number(c)] ?? c).join("")}`;
+  return Math.abs(mantissa - 1) < 1e-9 ? power : `${Number(mantissa.toPrecision(2))}·${power}`;
+}
+
+/** A value for a label: whole numbers from 100 up, else `digits` significant digits. */
+export function formatNumber(x: number, digits: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : String(Number(x.toPrecision(digits)));
+}
