@@ -22,7 +22,7 @@ describe("bonkl report --quick", () => {
   it("runs, prints a summary on stdout and progress on stderr", () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/ternary: log\(1\/p\*\) = 1\.60944/);
-    expect(run.stdout).toMatch(/wrote 8 files/);
+    expect(run.stdout).toMatch(/wrote 10 files/);
     expect(run.stderr).toMatch(/report: ternary/);
   });
 
@@ -33,9 +33,10 @@ describe("bonkl report --quick", () => {
     // log(1/p*) = log 5 for p* = 0.2.
     close(t.klMax, Math.log(5), 1e-15);
     for (const row of t.tilt) close(row.reward, tiltSummary(ternary, { kl: row.kl }).reward, 1e-14);
-    const runs = t.sequence.runs;
+    expect(t.sequence.length).toBe(2);
+    const runs = t.sequence[1].runs;
     const last = runs[runs.length - 1];
-    const direct = sequenceSummary(ternary, last.length, t.sequence.klRate);
+    const direct = sequenceSummary(ternary, last.length, t.sequence[1].klRate);
     close(last.bon.klToOptimal, direct.bon.klToOptimal, 1e-14);
     close(last.bon.rewardPerToken, direct.bon.rewardPerToken, 1e-14);
     expect(results["bernoulli:0.3"].ldp.scgf.length).toBeGreaterThan(3);
@@ -44,9 +45,9 @@ describe("bonkl report --quick", () => {
   it("report.html is one page with every figure inline, and the PNGs are real images", () => {
     const html = readFileSync(join(OUT, "report.html"), "utf8");
     expect(html).toMatch(/^<!doctype html>/);
-    expect((html.match(/<figure>/g) ?? []).length).toBe(6);
+    expect((html.match(/<figure>/g) ?? []).length).toBe(8);
     expect(html).not.toMatch(/NaN|undefined/);
-    for (const name of ["ternary-frontier", "ternary-sequence", "ternary-ldp", "bernoulli-0-3-frontier"]) {
+    for (const name of ["ternary-frontier", "ternary-sequence-1", "ternary-sequence-2", "ternary-ldp"]) {
       const png = readFileSync(join(OUT, `${name}.png`));
       expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     }

@@ -3,7 +3,8 @@ import { dirname, join } from "node:path";
 import type { Model } from "../core/model.js";
 import { latticeOf } from "../core/sequence/lattice.js";
 import { ldpSummary } from "../core/sequence/ldp.js";
-import { frontierSummary, parseSweep, sequenceSummary, tiltSummary } from "../core/summaries.js";
+import { softBestOfN, softBonOutcomeLogProbs } from "../core/softBon.js";
+import { frontierSummary, gapSummary, parseSweep, sequenceSummary, tiltSummary } from "../core/summaries.js";
 import { lambdaForKl, tiltLogProbs } from "../core/tilt.js";
 import { frontierFigure } from "../plot/frontier.js";
 import { ldpFigure } from "../plot/ldp.js";
@@ -35,6 +36,35 @@ function writeAtomic(path: string, data: string | Buffer): void {
 /** A per-token budget inside (0, log 1/p*): the paper's regime, never saturated. */
 function budget(model: Model): number {
   return Math.min(0.5, 0.5 * model.klMax);
+}
+
+/**
+ * Other policies placed against the optimum at their own KL (MATH §1's identity at work): soft best-of-N,
+ * a sharpened reference p², and p restricted to rewards at or above their mean. Policies are given over
+ * every input outcome, in input order, as policyGap expects.
+ */
+function otherPolicies(model: Model) {
+  const n = model.allRewards.length;
+  const spread = (q: Float64Array): number[] => {
+    const out = new Array<number>(n).fill(0);
+    for (let j = 0; j < model.size; j++) out[model.support[j]!] = q[j]!;
+    return out;
+  };
+  const normalise = (w: Float64Array): Float64Array => {
+    let total = 0;
+    for (const x of w) total += x;
+    return w.map((x) => x / total);
+  };
+  const range = model.rMax - model.rMin;
+  const soft = softBestOfN(model, { n: 4, temperature: range / 2 });
+  const softQ = softBonOutcomeLogProbs(model, soft).map(Math.exp);
+  const sharpened = normalise(model.p.map((p) => p * p));
+  const above = normalise(model.p.map((p, j) => (model.r[j]! >= model.mean ? p : 0)));
+  return [
+    { policy: `soft best-of-4, τ = ${(range / 2).toPrecision(3)}`, q: spread(normalise(softQ)) },
+    { policy: "sharpened reference ∝ p²", q: spread(sharpened) },
+    { policy: "p restricted to r ≥ E_p r", q: spread(above) },
+  ].map(({ policy, q }) => ({ policy, ...gapSummary(model, q) }));
 }
 
 /** The words (outcomes) that gain and lose the most probability under φ_Δ. */
@@ -91,6 +121,8 @@ export function writeReport(options: ReportOptions): { results: unknown; files: 
     };
     entry.frontier = frontier;
     entry.tilt = tilts;
+    const policies = otherPolicies(model);
+    entry.policies = policies;
     let html = `<section><h2>${escapeXml(name)}</h2>
 <p>Under the reference p the expected reward is ${model.mean.toPrecision(6)}; the best reward is ${model.rMax}, held by
 mass p* with log(1/p*) = ${model.klMax.toPrecision(6)} nats: no policy that maximises the reward needs more KL than that.</p>
@@ -101,25 +133,54 @@ would put it. Where rewards tie, best-of-N spends less KL than the folklore valu
 ${table(
   ["KL budget Δ (nats)", "λ", "optimal reward V(Δ)"],
   tilts.map((t) => [t.kl, t.lambda, t.reward]),
+)}
+<p>Any policy q can be placed against the optimum at its own KL. The identity
+KL(q‖φ) = KL(q‖p) − KL(φ‖p) + λ(E_φ r − E_q r) says that a policy whose reward is close to the best
+possible at its KL must be close to the optimum itself; the last two columns compute KL(q‖φ) directly and
+through the identity.</p>
+${table(
+  ["policy", "KL(q‖p)", "reward", "optimal reward", "gap", "KL(q‖φ)", "by the identity"],
+  policies.map((g) => [
+    g.policy,
+    g.kl,
+    g.reward,
+    g.optimalReward,
+    g.rewardGap,
+    g.klToOptimal,
+    g.klToOptimalByIdentity,
+  ]),
 )}`;
     if (latticeOf(model)) {
       const ns = parseSweep(quick ? "log:10:1e4:6" : "log:10:1e6:13");
-      const runs = ns.map((n) => sequenceSummary(model, n, delta));
-      entry.sequence = { klRate: delta, runs };
-      const seqSvg = sequenceFigure(
-        runs.map((r) => ({ ...r, lambda: r.lambda ?? Number.POSITIVE_INFINITY, method: "" })),
-        `${name}: best-of-e^{nΔ} against the optimum, Δ = ${delta.toPrecision(3)}`,
-      );
+      // Two budgets, Δ and Δ/4: the convergence holds for each, faster in relative terms for the larger.
+      const sweeps = [delta, delta / 4].map((klRate) => ({
+        klRate,
+        runs: ns.map((n) => sequenceSummary(model, n, klRate)),
+      }));
+      entry.sequence = sweeps;
+      const seqFigures = sweeps
+        .map(({ klRate, runs }, i) =>
+          figure(
+            `${slug}-sequence-${i + 1}`,
+            sequenceFigure(
+              runs.map((r) => ({ ...r, lambda: r.lambda ?? Number.POSITIVE_INFINITY, method: "" })),
+              `${name}: best-of-N, N = e^(nΔ), against the optimum, Δ = ${klRate.toPrecision(3)}`,
+            ),
+          ),
+        )
+        .join("\n");
       const ldp = ldpSummary(model, delta, { grid: 41 });
+      // The exact tails cost an FFT each: ten points between x* and r_max show the approach to J.
+      const xs = Array.from({ length: 10 }, (_, i) => ldp.xStar + ((model.rMax - ldp.xStar) * (i + 1)) / 10);
       const checks = (quick ? [100, 1000] : [100, 1000, 10000]).map((n) => ({
         n,
-        points: ldpSummary(model, delta, { grid: 41, checkLength: n }).check ?? [],
+        points: ldpSummary(model, delta, { xs, checkLength: n }).check ?? [],
       }));
       entry.ldp = { ...ldp, checks };
       html += `
-${figure(`${slug}-sequence`, seqSvg)}
+${seqFigures}
 <p>Sequences of n independent tokens, the reward adding up, a budget of Δ nats per token and best-of-N with
-N = e^{nΔ}: as n grows the reward per token and the KL per token of best-of-N approach those of the optimum,
+N = e<sup>nΔ</sup>: as n grows the reward per token and the KL per token of best-of-N approach those of the optimum,
 and its KL to the optimum per token goes to 0 (Yang et al. 2024). Unnormalised, that KL still grows like ½ log n.</p>
 ${figure(`${slug}-ldp`, ldpFigure(ldp, checks))}
 <p>Left: the rate J_Δ at which the optimal policy's reward per token concentrates at x*, with the exact
