@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import { type LegendEntry, legendMark, type Pt, SWATCH, sampleLine, swatch } from "./legend.js";
-import { plotToSvg } from "./render.js";
+import { axisLabel, plotFrame, plotToSvg } from "./render.js";
 import { FONT_SIZE, PALETTE } from "./style.js";
 
 export interface FrontierData {
@@ -282,28 +282,16 @@ export function frontierFigure(data: FrontierData, title?: string): string {
   ];
 
   return plotToSvg({
-    width: WIDTH,
-    height: HEIGHT,
-    marginTop: margin.top,
-    marginRight: margin.right,
-    marginBottom: margin.bottom,
-    marginLeft: margin.left,
-    style: { fontSize: `${FONT_SIZE}px`, color: COLOR.text },
+    ...plotFrame(WIDTH, HEIGHT, margin, { fontSize: FONT_SIZE, color: COLOR.text }),
     x: {
       domain: [x0, x1],
       insetLeft,
-      label: "KL(π ‖ p) (nats)",
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 38,
+      ...axisLabel("KL(π ‖ p) (nats)", 38),
       grid: true,
     },
     y: {
       domain: [y0, y1],
-      label: "expected reward",
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 46,
+      ...axisLabel("expected reward", 46),
       grid: true,
     },
     marks,

@@ -9,9 +9,16 @@ import {
   sampleLine,
   swatch,
 } from "./legend.js";
-import { FONT_FAMILY, plotToSvg } from "./render.js";
+import { axisLabel, FONT_FAMILY, plotFrame, plotToSvg } from "./render.js";
 import { FONT_SIZE, PALETTE, SVG_NS } from "./style.js";
-import { escapeXml, formatCount, formatNumber, formulaSpans, type MathPiece } from "./text.js";
+import {
+  escapeXml,
+  figureDocument,
+  formatCount,
+  formatNumber,
+  formulaSpans,
+  type MathPiece,
+} from "./text.js";
 
 const WIDTH = 900;
 const HEIGHT = 380;
@@ -85,22 +92,13 @@ export function ldpFigure(summary: LdpSummary, checks: readonly LdpCheck[] = [],
     );
   });
 
-  const lines = [
-    `<svg xmlns="${SVG_NS}" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
-      `font-family="${FONT_FAMILY}" font-size="${FONT_SIZE}" color="black" style="background:white">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    ...(title
-      ? [
-          `<text x="16" y="24" font-size="15" font-weight="bold" fill="${COLOR.text}">` +
-            `${escapeXml(title)}</text>`,
-        ]
-      : []),
-    `<text x="16" y="${title ? 41 : 20}" font-size="12" fill="${COLOR.muted}">` +
-      `${subtitleSpans(summary, sortedChecks)}</text>`,
-    ...parts,
-    "</svg>",
-  ];
-  return lines.join("\n") + "\n";
+  return figureDocument(
+    { width: WIDTH, height: HEIGHT },
+    { fontFamily: FONT_FAMILY, fontSize: FONT_SIZE, text: COLOR.text, muted: COLOR.muted },
+    title,
+    subtitleSpans(summary, sortedChecks),
+    parts,
+  );
 }
 
 /** One line under the title: the optimum, and what the dots are. */
@@ -272,29 +270,17 @@ function ratePanel(summary: LdpSummary, checks: readonly LdpCheck[], width: numb
   }
 
   return plotToSvg({
-    width,
-    height,
-    marginTop: MARGIN.top,
-    marginRight: MARGIN.right,
-    marginBottom: MARGIN.bottom,
-    marginLeft: MARGIN.left,
-    style: { fontSize: `${FONT_SIZE}px`, color: COLOR.text },
+    ...plotFrame(width, height, MARGIN, { fontSize: FONT_SIZE, color: COLOR.text }),
     x: {
       domain: [x0, x1],
-      label: "reward per token x",
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 34,
+      ...axisLabel("reward per token x", 34),
       ticks: 6,
       grid: true,
     },
     y: {
       ...(hasData ? {} : { axis: null }),
       domain: [y0, y1],
-      label: "rate (nats per token)",
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 48,
+      ...axisLabel("rate (nats per token)", 48),
       ticks: 6,
       grid: hasData,
     },
@@ -375,29 +361,17 @@ function scgfPanel(summary: LdpSummary, width: number, height: number): string {
   }
 
   return plotToSvg({
-    width,
-    height,
-    marginTop: MARGIN.top,
-    marginRight: MARGIN.right,
-    marginBottom: MARGIN.bottom,
-    marginLeft: MARGIN.left,
-    style: { fontSize: `${FONT_SIZE}px`, color: COLOR.text },
+    ...plotFrame(width, height, MARGIN, { fontSize: FONT_SIZE, color: COLOR.text }),
     x: {
       domain: [x0, x1],
-      label: "t",
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 34,
+      ...axisLabel("t", 34),
       ticks: 6,
       grid: true,
     },
     y: {
       ...(hasData ? {} : { axis: null }),
       domain: [y0, y1],
-      label: "Γ(t) (nats per token)",
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 48,
+      ...axisLabel("Γ(t) (nats per token)", 48),
       ticks: 6,
       grid: hasData,
     },

@@ -93,3 +93,26 @@ export function writeFigure(path: string, svg: string): void {
     throw error;
   }
 }
+
+/** The frame of one plot: its size, margins and text style (the house defaults). */
+export function plotFrame(
+  width: number,
+  height: number,
+  margin: { readonly top: number; readonly right: number; readonly bottom: number; readonly left: number },
+  style: { readonly fontSize: number; readonly color: string },
+) {
+  return {
+    width,
+    height,
+    marginTop: margin.top,
+    marginRight: margin.right,
+    marginBottom: margin.bottom,
+    marginLeft: margin.left,
+    style: { fontSize: `${style.fontSize}px`, color: style.color },
+  };
+}
+
+/** An axis label centred on its axis, without Plot's arrow, `offset` pixels out. */
+export function axisLabel(label: string, offset: number) {
+  return { label, labelAnchor: "center" as const, labelArrow: "none" as const, labelOffset: offset };
+}

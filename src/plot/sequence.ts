@@ -1,9 +1,16 @@
 import * as Plot from "@observablehq/plot";
 import type { SequenceResult } from "../core/sequence/bonSequence.js";
 import { type LegendEntry, legendMark, type Pt, sampleLine, swatch } from "./legend.js";
-import { FONT_FAMILY, plotToSvg } from "./render.js";
-import { FONT_SIZE, PALETTE, SVG_NS } from "./style.js";
-import { escapeXml, formatCount, formatNumber, formulaSpans, type MathPiece } from "./text.js";
+import { axisLabel, FONT_FAMILY, plotFrame, plotToSvg } from "./render.js";
+import { FONT_SIZE, PALETTE } from "./style.js";
+import {
+  escapeXml,
+  figureDocument,
+  formatCount,
+  formatNumber,
+  formulaSpans,
+  type MathPiece,
+} from "./text.js";
 
 const WIDTH = 900;
 const HEIGHT = 640;
@@ -173,21 +180,13 @@ export function sequenceFigure(runs: readonly SequenceResult[], title?: string):
     return `<g aria-label="panel" transform="translate(${x},${y})">${svg.trim()}${heading}</g>`;
   });
 
-  const lines = [
-    `<svg xmlns="${SVG_NS}" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
-      `font-family="${FONT_FAMILY}" font-size="${FONT_SIZE}" color="black" style="background:white">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    ...(title
-      ? [
-          `<text x="16" y="24" font-size="15" font-weight="bold" fill="${COLOR.text}">` +
-            `${escapeXml(title)}</text>`,
-        ]
-      : []),
-    `<text x="16" y="${title ? 41 : 20}" font-size="12" fill="${COLOR.muted}">${escapeXml(subtitle)}</text>`,
-    ...parts,
-    "</svg>",
-  ];
-  return lines.join("\n") + "\n";
+  return figureDocument(
+    { width: WIDTH, height: HEIGHT },
+    { fontFamily: FONT_FAMILY, fontSize: FONT_SIZE, text: COLOR.text, muted: COLOR.muted },
+    title,
+    escapeXml(subtitle),
+    parts,
+  );
 }
 
 /** One line under the title saying what was swept. */
@@ -310,31 +309,19 @@ function panelSvg(panel: Panel, width: number, height: number, xDomain: readonly
   const xTicks = decades.length >= 2 ? decades : [...decades, ...others].sort((a, b) => a - b);
 
   return plotToSvg({
-    width,
-    height,
-    marginTop: margin.top,
-    marginRight: margin.right,
-    marginBottom: margin.bottom,
-    marginLeft: margin.left,
-    style: { fontSize: `${FONT_SIZE}px`, color: COLOR.text },
+    ...plotFrame(width, height, margin, { fontSize: FONT_SIZE, color: COLOR.text }),
     x: {
       type: "log",
       domain: [xa, xb],
       ticks: xTicks,
       tickFormat: (n: number) => formatCount(n),
-      label: "sequence length n (log scale)",
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 34,
+      ...axisLabel("sequence length n (log scale)", 34),
       grid: true,
     },
     y: {
       ...(hasData ? {} : { axis: null }),
       domain: [y0, y1],
-      label: panel.yLabel,
-      labelAnchor: "center",
-      labelArrow: "none",
-      labelOffset: 58,
+      ...axisLabel(panel.yLabel, 58),
       ticks: 5,
       grid: hasData,
     },
