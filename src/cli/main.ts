@@ -1,6 +1,5 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { InputError } from "../core/errors.js";
-import { presetList } from "../core/presets.js";
 import { ldpSummary } from "../core/sequence/ldp.js";
 import {
   bonSummary,
@@ -12,6 +11,7 @@ import {
   tailSummary,
   tiltSummary,
 } from "../core/summaries.js";
+import { registerReport } from "./commands/report.js";
 import {
   csv,
   keyValues,
@@ -22,93 +22,18 @@ import {
   table,
   toJson,
 } from "./io.js";
-
-/** Core field names → the flags a CLI user typed. */
-const FLAG: Record<string, string> = {
-  kl: "--kl",
-  lambda: "--lambda",
-  beta: "--beta",
-  n: "--n",
-  logN: "--log-n",
-  temperature: "--temperature",
-  policy: "--policy",
-  points: "--points",
-  maxLogN: "--max-log-n",
-  length: "--length",
-  klRate: "--kl-rate",
-  range: "--at",
-  checkLength: "--check-length",
-  grid: "--grid",
-};
-
-function fail(message: string): never {
-  process.stderr.write(`bonkl: error: ${message}\n`);
-  process.exit(2);
-}
-
-function emit(text: string): void {
-  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-}
-
-interface Common {
-  model: string;
-  json?: boolean;
-  dist?: boolean;
-}
-
-function exactlyOne(opts: object, flags: readonly string[]): void {
-  const given = flags.filter((f) => (opts as Record<string, unknown>)[f] !== undefined);
-  if (given.length !== 1) {
-    const list = flags.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    throw new InputError(list[0]!, `give exactly one of ${list.join(", ")}`);
-  }
-}
-
-function distributionTable(d: readonly Record<string, unknown>[], key: string): string {
-  return table(
-    ["outcome", "p", key],
-    d.map((row) => [row.outcome, row.p, row[key]]),
-  );
-}
-
-function printResult(opts: Common, result: Record<string, unknown>, distKey?: string): void {
-  if (opts.json) {
-    emit(toJson(result));
-    return;
-  }
-  let text = keyValues(result);
-  const d = result.distribution as Record<string, unknown>[] | undefined;
-  if (d && distKey) text += `\n\n${distributionTable(d, distKey)}`;
-  emit(text);
-}
-
-/** `--plot` takes file names ending in .svg or .png; checked before any work is done. */
-function checkPlotFiles(files: readonly string[]): void {
-  for (const file of files) {
-    if (!/\.(svg|png)$/i.test(file)) {
-      throw new InputError(
-        "--plot",
-        `expected a file name ending in .svg or .png, got ${JSON.stringify(file)}`,
-      );
-    }
-  }
-}
-
-/** Writes one figure to every `--plot` file (each atomically); an unwritable path is an input error. */
-async function writePlots(files: readonly string[], svg: string): Promise<void> {
-  // Loaded only when asked for: the plotting stack takes longer to load than everything else.
-  const { writeFigure } = await import("../plot/render.js");
-  for (const file of files) {
-    try {
-      writeFigure(file, svg);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (e instanceof InputError || code === undefined) throw e;
-      throw new InputError("--plot", `cannot write ${JSON.stringify(file)} (${code})`);
-    }
-    process.stderr.write(`bonkl: wrote ${file}\n`);
-  }
-}
+import {
+  type Common,
+  checkPlotFiles,
+  emit,
+  exactlyOne,
+  FLAG,
+  fail,
+  modelOption,
+  prefixed,
+  printResult,
+  writePlots,
+} from "./shared.js";
 
 const program = new Command();
 program
@@ -117,12 +42,6 @@ program
   .showHelpAfterError(false)
   .exitOverride()
   .configureOutput({ writeErr: () => {} });
-
-const modelOption = () =>
-  new Option(
-    "--model <model>",
-    `a JSON file, inline JSON or a preset (${presetList()})`,
-  ).makeOptionMandatory();
 
 program
   .command("tilt")
@@ -415,42 +334,7 @@ program
     },
   );
 
-program
-  .command("report")
-  .description("write a report (HTML with inline figures, PNGs, results.json) on the default or given models")
-  .option("--out <dir>", "output folder", "out/report")
-  .option("--models <m1,m2,…>", "models (presets or JSON files)", "ternary,bernoulli:0.3,subtlex-afinn")
-  .option("--quick", "shorter sweeps, for a quick look")
-  .action(async (opts: { out: string; models: string; quick?: boolean }) => {
-    const names = opts.models
-      .split(",")
-      .map((m) => m.trim())
-      .filter((m) => m !== "");
-    if (names.length === 0) throw new InputError("--models", "give at least one model");
-    const models = names.map((name) => ({ name, model: loadModel(name, "--models") }));
-    const { writeReport } = await import("../report/report.js");
-    const started = Date.now();
-    const { files } = writeReport({
-      out: opts.out,
-      models,
-      quick: opts.quick === true,
-      log: (m) => process.stderr.write(`bonkl: ${m}\n`),
-    });
-    emit(
-      [
-        ...models.map(
-          ({ name, model }) =>
-            `${name}: log(1/p*) = ${model.klMax.toPrecision(6)} nats, E_p r = ${model.mean.toPrecision(6)}, r_max = ${model.rMax}`,
-        ),
-        `wrote ${files.length} files to ${opts.out} in ${((Date.now() - started) / 1000).toFixed(1)} s (open report.html)`,
-      ].join("\n"),
-    );
-  });
-
-/** Flattens a nested result for the table view: {a: 1} with "bon." → {"bon.a": 1}. */
-function prefixed(prefix: string, obj: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [prefix + k, v]));
-}
+registerReport(program);
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);
