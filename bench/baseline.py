@@ -28,16 +28,20 @@ def measure(policy, run):
     """Same policy as bench/timing.ts: a warm-up run (kept as the first timed run when it is long),
     then timed runs until min_runs are done and the budget is spent, stopping at the cap."""
     times = []
+    cpu = []
 
     def once():
+        c0 = time.process_time()
         t0 = time.perf_counter()
         out = run()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         return out
 
     result = once()
     if times[0] < policy["longRunSeconds"]:
         times.clear()
+        cpu.clear()
     while (
         len(times) < policy["maxRuns"]
         and sum(times) < policy["capSeconds"]
@@ -46,6 +50,8 @@ def measure(policy, run):
         result = once()
     timing = {
         "seconds": float(np.median(times)),
+        # CPU time of this process (all its threads: run.ts limits OpenBLAS to one).
+        "cpuSeconds": float(np.median(cpu)),
         "min": min(times),
         "max": max(times),
         "runs": len(times),

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import process from "node:process";
 
 /** Repetition policy; run.ts hands the same numbers to baseline.py so both sides time alike. */
 export const POLICY = {
@@ -15,6 +16,12 @@ export const POLICY = {
 export interface Timing {
   /** Median wall-clock time of the timed runs, in seconds. */
   readonly seconds: number;
+  /**
+   * Median CPU time (user + system) of the timed runs, in seconds, where measured. On a machine shared
+   * with other work the wall clock also counts the time other processes held the cores; CPU time
+   * does not, so it is the steadier of the two there.
+   */
+  readonly cpuSeconds?: number;
   readonly min: number;
   readonly max: number;
   readonly runs: number;
@@ -33,15 +40,22 @@ export function median(xs: readonly number[]): number {
  */
 export function measure<S, T>(setup: () => S, run: (state: S) => T): { timing: Timing; result: T } {
   const times: number[] = [];
+  const cpu: number[] = [];
   const once = (): T => {
     const state = setup();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const out = run(state);
     times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
     return out;
   };
   let result = once();
-  if (times[0]! < POLICY.longRunSeconds) times.length = 0;
+  if (times[0]! < POLICY.longRunSeconds) {
+    times.length = 0;
+    cpu.length = 0;
+  }
   let spent = times.reduce((a, b) => a + b, 0);
   while (
     times.length < POLICY.maxRuns &&
@@ -52,7 +66,13 @@ export function measure<S, T>(setup: () => S, run: (state: S) => T): { timing: T
     spent += times[times.length - 1]!;
   }
   return {
-    timing: { seconds: median(times), min: Math.min(...times), max: Math.max(...times), runs: times.length },
+    timing: {
+      seconds: median(times),
+      cpuSeconds: median(cpu),
+      min: Math.min(...times),
+      max: Math.max(...times),
+      runs: times.length,
+    },
     result,
   };
 }

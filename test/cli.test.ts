@@ -91,7 +91,9 @@ describe.concurrent("bonkl: results", () => {
       "--check-length",
       "100",
     ]);
-    expect(sortedKeys(out)).toEqual(["check", "cumulants", "lambda", "rate", "scgf", "xStar"]);
+    expect(sortedKeys(out)).toEqual(
+      ["check", "checkGrid", "checkMethod", "cumulants", "lambda", "rate", "scgf", "xStar"].sort(),
+    );
     const scgf = out.scgf as {
       t: number;
       value: number;
@@ -119,7 +121,7 @@ describe.concurrent("bonkl: results", () => {
       "25",
     ]);
     expect(sortedKeys(out)).toEqual(
-      ["logLowerTail", "logPmf", "logUpperTail", "method", "relErrorBound"].sort(),
+      ["errorKind", "logLowerTail", "logPmf", "logUpperTail", "method", "relErrorBound"].sort(),
     );
     // Exact rational value from the sisfft README (pmf (0.1, 0.3, 0.2, 0.4) on {0,1,2,3}, n = 10).
     expect(out.logUpperTail as number).toBeCloseTo(Math.log(430528 / 9765625), 12);
@@ -128,7 +130,20 @@ describe.concurrent("bonkl: results", () => {
   it("sequence --json: the documented fields; --sweep gives an array converging to the optimum", async () => {
     const one = await json(["sequence", "--model", "ternary", "--length", "1000", "--kl-rate", "0.5"]);
     expect(sortedKeys(one)).toEqual(
-      ["length", "klRate", "logN", "lambda", "xStar", "saturated", "optimal", "bon", "gapTimesLength"].sort(),
+      [
+        "length",
+        "klRate",
+        "logN",
+        "lambda",
+        "xStar",
+        "saturated",
+        "optimal",
+        "bon",
+        "gapTimesLength",
+        "method",
+        "grid",
+        "rewardErrorPerToken",
+      ].sort(),
     );
     expect(sortedKeys(one.optimal as object)).toEqual(["kl", "klPerToken", "rewardPerToken"]);
     expect(sortedKeys(one.bon as object)).toEqual([

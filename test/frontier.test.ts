@@ -8,10 +8,11 @@ import {
   type FrontierPoint,
   frontier,
   optimalFrontier,
+  tiltPoint,
 } from "../src/core/frontier.js";
-import { createModel, type Model } from "../src/core/model.js";
-import { optimalReward } from "../src/core/tilt.js";
-import { thrown } from "./support/assert.js";
+import { createModel, type Model, modelFromLogWeights } from "../src/core/model.js";
+import { optimalReward, tiltAt } from "../src/core/tilt.js";
+import { relErr, thrown } from "./support/assert.js";
 
 const SEED = 20240401;
 
@@ -75,6 +76,77 @@ function checkOptimalCurve(m: Model, curve: readonly FrontierPoint[], strict: bo
     expect(Math.abs(pt.reward - optimalReward(m, pt.kl))).toBeLessThanOrEqual(1e-10 * Math.max(1, range));
   }
 }
+
+describe("tiltPoint (the frontier's pass over sorted levels)", () => {
+  /**
+   * The reference is tiltAt: the same formulas over the outcomes in input order, with Math.exp and the
+   * Horner series. The two differ only in summation order and the exp kernel, so they must agree to a
+   * small multiple of the cancellation both forms allow (cond ≤ 1e3 before switching form).
+   */
+  function agree(m: Model, lambda: number): void {
+    const a = tiltAt(m, lambda);
+    const b = tiltPoint(m, lambda);
+    const range = m.rMax - m.rMin;
+    expect(relErr(b.kl, a.kl), `KL at λ = ${lambda}: ${b.kl} vs ${a.kl}`).toBeLessThanOrEqual(1e-11);
+    expect(Math.abs(b.reward - a.reward), `reward at λ = ${lambda}`).toBeLessThanOrEqual(1e-13 * range);
+  }
+  const lambdas = (m: Model) => {
+    const scale = 1 / (Math.sqrt(m.variance) || m.rMax - m.rMin);
+    return [1e-9, 1e-5, 0.01, 0.3, 1, 3, 10, 100, 1e3, 1e5].map((c) => c * scale);
+  };
+
+  it("agrees with tiltAt on random small models, λ from 1e-9/σ to 1e5/σ", () => {
+    fc.assert(
+      fc.property(randomModel, (m) => {
+        for (const lambda of lambdas(m)) agree(m, lambda);
+      }),
+      { seed: SEED, numRuns: 150 },
+    );
+  });
+
+  it("agrees with tiltAt on large models (many blocks, ties, p down to 1e-300, rewards up to ±1e6)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 }), fc.boolean(), (seed, ties) => {
+        let s = seed;
+        const u = () => {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          return (s + 0.5) / 2 ** 32;
+        };
+        const n = 3000;
+        const logw = Float64Array.from({ length: n }, () => -690 * u() ** 3);
+        const r = Float64Array.from({ length: n }, () =>
+          ties ? Math.floor(20 * u()) : (u() - 0.5) * 10 ** (6 * u()),
+        );
+        const m = modelFromLogWeights(logw, r);
+        for (const lambda of lambdas(m)) agree(m, lambda);
+      }),
+      { seed: SEED, numRuns: 12 },
+    );
+  });
+
+  it("λ = 0, λ = ∞ and a constant reward are tiltAt's values; a bad λ is tiltAt's InputError", () => {
+    expect(tiltPoint(ternary, 0)).toEqual({ kl: 0, reward: ternary.mean });
+    expect(tiltPoint(ternary, Number.POSITIVE_INFINITY)).toEqual({ kl: ternary.klMax, reward: 2 });
+    expect(tiltPoint(createModel({ p: [0.5, 0.5], r: [1, 1] }), 3)).toEqual({ kl: 0, reward: 1 });
+    expect(thrown(() => tiltPoint(ternary, -1)).field).toBe("lambda");
+    expect(thrown(() => tiltPoint(ternary, Number.NaN)).field).toBe("lambda");
+  });
+
+  it("Bernoulli: the closed form q = θe^λ/(1 − θ + θe^λ), KL = q log(q/θ) + (1−q) log((1−q)/(1−θ))", () => {
+    const theta = 0.3;
+    const m = createModel({ p: [1 - theta, theta], r: [0, 1] });
+    for (const lambda of [1e-6, 0.01, 0.905831, 5, 40]) {
+      const z = 1 - theta + theta * Math.exp(lambda);
+      const q = (theta * Math.exp(lambda)) / z;
+      const q0 = (1 - theta) / z; // 1 − q without cancellation
+      const kl = q * Math.log(q / theta) + q0 * Math.log(q0 / (1 - theta));
+      const t = tiltPoint(m, lambda);
+      expect(relErr(t.reward, q)).toBeLessThanOrEqual(1e-14);
+      // The closed-form KL cancels for small λ (it is ~λ²θ(1−θ)/2): compare absolutely there.
+      expect(Math.abs(t.kl - kl)).toBeLessThanOrEqual(1e-13 * Math.max(kl, 1e-3));
+    }
+  });
+});
 
 describe("optimal frontier", () => {
   it("ternary: starts at (0, E_p r), ends saturated, increasing, concave, on V", () => {

@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createModel, type Model } from "../src/core/model.js";
+import { createModel, type Model, modelFromLogWeights } from "../src/core/model.js";
+import { logSumExp } from "../src/core/numerics/logspace.js";
 import { brentRoot } from "../src/core/numerics/roots.js";
+import { enumeratedLaw } from "../src/core/sequence/compositions.js";
 import { ldpRate, ldpSummary, rateFunction, scgf } from "../src/core/sequence/ldp.js";
-import { lambdaForKl, tiltAt } from "../src/core/tilt.js";
+import { lambdaForKl, tiltAt, tiltLogProbs } from "../src/core/tilt.js";
 import { close, INF, SEED, thrown } from "./support/assert.js";
 
 const ternary = createModel({ p: [0.5, 0.3, 0.2], r: [0, 1, 2] });
@@ -297,5 +299,44 @@ describe("ldpSummary check: −(1/n) log P_φ(S_n ≥ n x) → J(x)", () => {
     expect(s.check).toBeUndefined();
     expect(thrown(() => ldpSummary(ternary, 0.1, { grid: 1 })).field).toBe("grid");
     expect(thrown(() => ldpSummary(ternary, 0.1, { ts: [Number.NaN] })).field).toBe("t[0]");
+  });
+});
+
+describe("ldpSummary check on non-lattice rewards: quantised, with a bracket that holds", () => {
+  const piModel = createModel({ p: [0.5, 0.25, 0.25], r: [0, 1, Math.PI] });
+  it("the bracket contains the exact −(1/n) log P_φ(S_n ≥ n x) (enumeration of all compositions)", () => {
+    const delta = 0.1;
+    const n = 300;
+    const xs = [2.0, 2.4, 2.8];
+    const s = ldpSummary(piModel, delta, { xs, ts: [], checkLength: n });
+    expect(s.checkMethod).toBe("grid");
+    expect(s.checkGrid).toBeGreaterThan(0);
+    // Independent: the law of S_n under φ = φ_{λ*} by enumerating every composition of n (multinomial).
+    const phi = modelFromLogWeights(tiltLogProbs(piModel, lambdaForKl(piModel, delta).point), piModel.r);
+    const law = enumeratedLaw(phi, n)!;
+    for (const [k, x] of xs.entries()) {
+      let i = 0;
+      while (law.values[i]! < n * x) i++;
+      const exact = -logSumExp(law.logMass, i, law.values.length) / n;
+      const c = s.check![k]!;
+      expect(c.x).toBe(x);
+      // |S_n − S_n^q| ≤ n·h/2 for the quantised sum, hence the bracket (ldp.ts).
+      expect(c.bracket![0]).toBeLessThanOrEqual(exact + 1e-12);
+      expect(c.bracket![1]).toBeGreaterThanOrEqual(exact - 1e-12);
+      expect(c.minusLogTailOverN).toBeGreaterThanOrEqual(c.bracket![0]);
+      expect(c.minusLogTailOverN).toBeLessThanOrEqual(c.bracket![1]);
+    }
+  });
+
+  it("lattice rewards stay exact; a given grid quantises them too; a bad grid is refused by name", () => {
+    expect(ldpSummary(ternary, 0.1, { xs: [1.5], ts: [], checkLength: 50 })).toMatchObject({
+      checkMethod: "exact",
+      checkGrid: null,
+    });
+    const g = ldpSummary(ternary, 0.1, { xs: [1.5], ts: [], checkLength: 50, checkGrid: 0.5 });
+    expect(g.checkGrid).toBe(0.5);
+    expect(
+      thrown(() => ldpSummary(piModel, 0.1, { xs: [2], ts: [], checkLength: 50, checkGrid: -1 })).field,
+    ).toBe("checkGrid");
   });
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { argsort } from "../src/core/numerics/argsort.js";
+import { argsort, RADIX_MIN, sortWithIndex } from "../src/core/numerics/argsort.js";
 import {
   cumulativeLogSumExp,
   expm1mx,
@@ -599,10 +599,20 @@ describe("argsort", () => {
     return idx;
   }
   const special = [
-    0, -0, 5e-324, -5e-324, 2.2250738585072014e-308, -1.7976931348623157e308, 1.7976931348623157e308,
+    0,
+    -0,
+    5e-324,
+    -5e-324,
+    2.2250738585072014e-308,
+    -2.2250738585072014e-308,
+    2.225073858507201e-308,
+    -1.7976931348623157e308,
+    1.7976931348623157e308,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
   ];
   const value = fc.oneof(
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.double({ noNaN: true }),
     fc.integer({ min: -3, max: 3 }),
     fc.constantFrom(...special),
   );
@@ -616,19 +626,81 @@ describe("argsort", () => {
     );
   });
 
-  it("matches a stable comparator sort on the radix path (n ≥ 2048)", () => {
+  it("matches a stable comparator sort on the bucket/radix path (n ≥ RADIX_MIN)", () => {
     fc.assert(
-      fc.property(fc.array(value, { minLength: 2048, maxLength: 6000 }), (v) => {
+      fc.property(fc.array(value, { minLength: RADIX_MIN, maxLength: 6000 }), (v) => {
         expect(Array.from(argsort(Float64Array.from(v)))).toEqual(reference(v));
       }),
       { seed: SEED, numRuns: 15 },
     );
-    // Many ties, −0 and +0 interleaved: the radix sort must keep input order within a tie.
+    // Many ties, −0 and +0 interleaved: the sort must keep input order within a tie.
     const n = 10_000;
     const v = Array.from({ length: n }, (_, i) =>
       i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : ((i * 7919) % 11) - 5,
     );
     expect(Array.from(argsort(v))).toEqual(reference(v));
+  });
+
+  it("values differing only in their lowest bits, subnormals, a plain array input", () => {
+    // Neighbouring doubles (1 + kε, −1 − kε) and subnormals exercise every digit of both halves.
+    const v: number[] = [];
+    for (let k = 0; k < 3000; k++) {
+      const j = (k * 2654435761) % 3001;
+      v.push(j % 3 === 0 ? 1 + j * Number.EPSILON : j % 3 === 1 ? -1 - j * Number.EPSILON : j * 5e-324);
+    }
+    expect(Array.from(argsort(v))).toEqual(reference(v));
+  });
+
+  it("bucket path: bell-shaped, clustered, tied and skewed data (with its radix fallback)", () => {
+    const u = lcg(7);
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+    const cases: number[][] = [
+      // Bell-shaped, as the benchmark's rewards: many small buckets, insertion sorts.
+      Array.from({ length: 20_000 }, gauss),
+      // Dense clusters: buckets that recurse on their own range.
+      Array.from({ length: 20_000 }, () => Math.floor(8 * u()) + 1e-9 * gauss()),
+      // Few distinct values, −0 among the zeros: buckets of equal values.
+      Array.from({ length: 5000 }, (_, i) => (i % 7 === 0 ? -0 : Math.floor(5 * u()) - 2)),
+      // One outlier: every other value lands in one bucket, which goes to the radix sort.
+      Array.from({ length: 5000 }, (_, i) => (i === 1234 ? 1e300 : gauss())),
+      // Values over many binades: skewed at every level.
+      Array.from({ length: 5000 }, () => Math.exp(700 * (u() - 0.5)) * (u() < 0.5 ? -1 : 1)),
+      // An infinite value sends everything to the radix sort; multiples of 2^40 share their low key
+      // bits, so its passes over those digits are skipped.
+      Array.from({ length: 5000 }, (_, i) =>
+        i === 0 ? Number.POSITIVE_INFINITY : ((i * 7919) % 5000) * 2 ** 40,
+      ),
+    ];
+    for (const v of cases) {
+      const { order, sorted } = sortWithIndex(Float64Array.from(v));
+      const ref = reference(v);
+      expect(Array.from(order)).toEqual(ref);
+      expect(Array.from(sorted)).toEqual(ref.map((i) => (v[i] === 0 ? 0 : v[i])));
+    }
+  });
+
+  it("sortWithIndex returns the sorted values (−0 as +0) and the carried payload in that order", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 0, max: 2 * RADIX_MIN })
+          .chain((n) =>
+            fc.tuple(
+              fc.array(value, { minLength: n, maxLength: n }),
+              fc.array(fc.double(), { minLength: n, maxLength: n }),
+            ),
+          ),
+        ([v, w]) => {
+          const { order, sorted, carried } = sortWithIndex(v, w);
+          const ref = reference(v);
+          expect(Array.from(order)).toEqual(ref);
+          // Compared with Object.is through toEqual on arrays: −0 must come out as +0.
+          expect(Array.from(sorted)).toEqual(ref.map((i) => (v[i] === 0 ? 0 : v[i])));
+          expect(Array.from(carried)).toEqual(ref.map((i) => w[i]));
+        },
+      ),
+      { seed: SEED, numRuns: 60 },
+    );
   });
 
   it("handles trivial inputs", () => {

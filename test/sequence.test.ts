@@ -1,10 +1,17 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bestOfN, bonOutcomeLogProbs } from "../src/core/bon.js";
 import { klFromLogs } from "../src/core/divergence.js";
 import { createModel, type Model } from "../src/core/model.js";
 import { bonSequence } from "../src/core/sequence/bonSequence.js";
+import { latticeOf } from "../src/core/sequence/lattice.js";
+import { latticeRoughness, MAX_ROUGHNESS, quantiseModel } from "../src/core/sequence/quantise.js";
+import { DIRECT_MAX_POINTS, sumLaw } from "../src/core/sequence/sumLaw.js";
 import { lambdaForKl, tiltLogProbs } from "../src/core/tilt.js";
-import { close } from "./support/assert.js";
+import { close, SEED, thrown } from "./support/assert.js";
 
 /** All p^n sequences of a small model, as one model whose reward is the summed reward. */
 function productModel(model: Model, n: number): { product: Model; tokens: number[][] } {
@@ -107,12 +114,140 @@ describe("bonSequence edge cases", () => {
     expect(r.gapTimesLength).toBe(0);
   });
 
-  it("rejects a non-integer length, a negative rate and non-lattice rewards, naming the field", () => {
+  it("rejects a non-integer length, a negative rate and a bad grid, naming the field", () => {
     const model = createModel({ p: [0.5, 0.5], r: [0, 1] });
     expect(() => bonSequence(model, 2.5, 0.1)).toThrow(/length/);
     expect(() => bonSequence(model, 10, -1)).toThrow(/klRate/);
-    expect(() => bonSequence(createModel({ p: [0.5, 0.25, 0.25], r: [0, 1, Math.PI] }), 10, 0.1)).toThrow(
-      /lattice/,
+    for (const grid of [0, -1, Number.NaN, 1e-9]) {
+      expect(thrown(() => bonSequence(piModel, 10, 0.1, { grid })).field).toBe("grid");
+    }
+  });
+});
+
+/** Rewards 0, 1, π: not on any lattice. */
+const piModel = createModel({ p: [0.5, 0.25, 0.25], r: [0, 1, Math.PI] });
+
+describe("non-lattice rewards", () => {
+  it("short sequences: exact by enumeration, against best-of-N on all p^n sequences", () => {
+    for (const n of [1, 3, 6]) {
+      const got = bonSequence(piModel, n, 0.3);
+      expect(got).toMatchObject({ method: "enumeration", grid: null, rewardErrorPerToken: 0 });
+      // Independent: the product model of all 3^n sequences, best-of-N with N = e^{nΔ} on it (MATH §2).
+      const { product } = productModel(piModel, n);
+      const direct = bestOfN(product, { logN: n * 0.3 });
+      close(got.bon.rewardPerToken * n, direct.reward, 1e-12, 1e-12);
+      close(got.bon.klToReference, direct.kl, 1e-11, 1e-13);
+    }
+  });
+
+  it("quantisation bound: |E r(BoN_r) − E q(BoN_q)| ≤ h/2 per token, and the same for x* (property)", () => {
+    // Proof in quantise.ts. The exact side is the enumeration of all compositions (n ≤ 12).
+    const models = fc.record({
+      levels: fc.uniqueArray(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 5 }),
+      weights: fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 5, maxLength: 5 }),
+      n: fc.integer({ min: 1, max: 12 }),
+      delta: fc.double({ min: 0.01, max: 0.6, noNaN: true }),
+      h: fc.double({ min: 0.01, max: 1, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(models, ({ levels, weights, n, delta, h }) => {
+        const model = createModel({ counts: weights.slice(0, levels.length), r: levels });
+        const exact = bonSequence(model, n, delta);
+        const grid = bonSequence(model, n, delta, { grid: h });
+        expect(grid.grid).toBe(h);
+        expect(grid.rewardErrorPerToken).toBe(h / 2);
+        const slack = 1e-12 * (1 + Math.abs(exact.xStar));
+        expect(Math.abs(grid.bon.rewardPerToken - exact.bon.rewardPerToken)).toBeLessThanOrEqual(
+          h / 2 + slack,
+        );
+        expect(Math.abs(grid.xStar - exact.xStar)).toBeLessThanOrEqual(h / 2 + slack);
+      }),
+      { seed: SEED, numRuns: 60 },
     );
   });
+
+  it("a fine lattice against a coarse grid of it: the same bound, on exact lattice engines", () => {
+    // Rewards on a lattice of step 0.01; quantised to h = 0.25 the best-of-N reward moves by ≤ h/2.
+    const model = createModel({ p: [0.3, 0.3, 0.2, 0.2], r: [0, 0.37, 1.01, 2.53] });
+    // (n·span + 1 ≤ 2048 here, so the fine lattice takes the direct convolution.)
+    for (const n of [3, 8]) {
+      const fine = bonSequence(model, n, 0.2);
+      expect(fine.grid).toBeNull();
+      const coarse = bonSequence(model, n, 0.2, { grid: 0.25 });
+      expect(Math.abs(coarse.bon.rewardPerToken - fine.bon.rewardPerToken)).toBeLessThanOrEqual(0.125);
+    }
+  });
+
+  it("long sequences: an automatic grid the FFT engine resolves, and the theorem still shows", () => {
+    const runs = [2000, 20_000, 200_000].map((n) => bonSequence(piModel, n, 0.3));
+    for (const r of runs) {
+      expect(r.method).toBe("fft");
+      expect(r.grid).toBeGreaterThan(0);
+      expect(r.rewardErrorPerToken).toBe(r.grid! / 2);
+      // The reward per token approaches the quantised model's x*, which is within h/2 of the true one.
+      expect(r.gapTimesLength).toBeGreaterThan(0);
+      close(r.xStar, bonSequence(piModel, 6, 0.3).xStar, 0, r.grid! / 2);
+    }
+    for (let i = 1; i < runs.length; i++) {
+      expect(runs[i]!.bon.klToOptimalPerToken).toBeLessThan(runs[i - 1]!.bon.klToOptimalPerToken);
+    }
+  });
+
+  it("the automatic grid keeps only smooth lattices: every point by the FFT, none from the fallback", () => {
+    // latticeRoughness ≤ MAX_ROUGHNESS means each residue class carries its share of the mass; then the
+    // shifted FFT resolves every point of S_n and agrees with the direct convolution (here n·span ≤ 8192).
+    let checked = 0;
+    for (const S of [8, 16, 32]) {
+      for (const n of [60, 120, 250, 500]) {
+        const q = quantiseModel(piModel, Math.PI / S).model;
+        const lat = latticeOf(q)!;
+        if (n * lat.span + 1 > DIRECT_MAX_POINTS) continue;
+        if (latticeRoughness(lat, n, 0) > MAX_ROUGHNESS) continue;
+        // The roughness is that of the law tilted at θ = 0: the range is its bulk, mean ± 6 sd.
+        const half = 6 * Math.sqrt(n * q.variance);
+        const fft = sumLaw(q, n, { method: "fft", range: [n * q.mean - half, n * q.mean + half] });
+        const direct = sumLaw(q, n, { method: "direct" });
+        expect(fft.directPoints).toBe(0);
+        for (let i = 0; i < fft.logPmf.length; i++) {
+          const d = direct.logPmf[fft.kMin + i]!;
+          if (d > -700) close(fft.logPmf[i]!, d, 1e-9, 1e-12);
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("bonkl sequence --sweep progress on stderr", () => {
+  const ROOT = resolve(import.meta.dirname, "..");
+  const args = [
+    "bin/bonkl.mjs",
+    "sequence",
+    "--model",
+    "ternary",
+    "--sweep",
+    "10,20,40,80",
+    "--kl-rate",
+    "0.5",
+  ];
+  it("prints nothing on stderr when it is not a terminal", () => {
+    const run = spawnSync(process.execPath, [...args, "--json"], { cwd: ROOT, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toHaveLength(4);
+  });
+  it.runIf(existsSync("/usr/bin/script"))(
+    "draws a bar on a terminal (run under script(1), a pseudo-terminal)",
+    () => {
+      const command = [process.execPath, ...args, "--json", "> /dev/null"].join(" ");
+      const run = spawnSync("/usr/bin/script", ["-qec", command, "/dev/null"], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/bonkl sequence \[/);
+      expect(run.stdout).toMatch(/4\/4/);
+    },
+  );
 });

@@ -5,6 +5,7 @@ import { createModel, type Model } from "../src/core/model.js";
 import { logAddExp, logSumExp } from "../src/core/numerics/logspace.js";
 import { NeumaierSum } from "../src/core/numerics/sum.js";
 import { stirlerr } from "../src/core/sequence/binomial.js";
+import { compositionCount, enumeratedLaw } from "../src/core/sequence/compositions.js";
 import { directLogPmf } from "../src/core/sequence/direct.js";
 import { fftInPlace } from "../src/core/sequence/fft.js";
 import { latticeOf } from "../src/core/sequence/lattice.js";
@@ -425,5 +426,31 @@ describe("ternary p = (0.5, 0.3, 0.2), r = (0, 1, 2) at large n", () => {
     const upper = sumLogUpperTail(ternary, n, law.sMax + 1);
     const total = logSumExp([lower, upper, logSumExp(law.logPmf)]);
     expect(Math.abs(total)).toBeLessThan(1e-12);
+  });
+});
+
+describe("enumeration of compositions (the exact law for any rewards, small n)", () => {
+  it("equals the direct convolution on a lattice and sums to 1", () => {
+    // Two independent exact methods: multinomial terms per composition against log-domain convolution.
+    const model = createModel({ p: [0.2, 0.3, 0.1, 0.4], r: [0, 1, 2, 5] });
+    for (const n of [1, 7, 40]) {
+      const law = enumeratedLaw(model, n)!;
+      const direct = sumLaw(model, n, { method: "direct" });
+      expect(Math.abs(logSumExp(law.logMass))).toBeLessThan(1e-13);
+      for (let i = 0; i < law.values.length; i++) {
+        const K = law.values[i]! - direct.offset - direct.kMin;
+        rel(law.logMass[i]!, direct.logPmf[K]!, 1e-11);
+      }
+      // Every reachable point appears, and no other.
+      expect(law.values.length).toBe(direct.logPmf.filter((v) => v > Number.NEGATIVE_INFINITY).length);
+    }
+  });
+  it("merges sums equal up to rounding, and declines when there are too many compositions", () => {
+    // 0.1 + 0.2 and 0.3 differ in the last bit as doubles; one value for both.
+    const model = createModel({ p: [0.25, 0.25, 0.5], r: [0.1, 0.2, 0.3] });
+    const law = enumeratedLaw(model, 2)!;
+    expect(law.values.length).toBe(5);
+    expect(compositionCount(10, 3)).toBe(66);
+    expect(enumeratedLaw(createModel({ p: [0.25, 0.25, 0.5], r: [0, 1, Math.PI] }), 10_000)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { SingleBar } from "cli-progress";
 import { Command, CommanderError } from "commander";
 import { InputError } from "../core/errors.js";
 import { ldpSummary } from "../core/sequence/ldp.js";
@@ -11,7 +12,11 @@ import {
   tailSummary,
   tiltSummary,
 } from "../core/summaries.js";
+import { registerEstimate } from "./commands/estimate.js";
 import { registerReport } from "./commands/report.js";
+import { registerSample } from "./commands/sample.js";
+import { registerSelect } from "./commands/select.js";
+import { registerServe } from "./commands/serve.js";
 import {
   csv,
   keyValues,
@@ -194,6 +199,10 @@ program
   .requiredOption("--kl-rate <Δ>", "per-token KL budget Δ (nats)")
   .option("--log-n <logN>", "log N (default n·Δ)")
   .option(
+    "--grid <h>",
+    "quantise the rewards to a grid of step h (reward error ≤ h/2 per token); default: only non-lattice rewards, automatic h",
+  )
+  .option(
     "--plot <file>",
     "with --sweep: write the convergence figure as .svg or .png (repeat for both)",
     (v, acc: string[]) => [...acc, v],
@@ -202,27 +211,46 @@ program
   .option("--json", "print one JSON document on stdout")
   .action(
     async (
-      opts: Common & { length?: string; sweep?: string; klRate: string; logN?: string; plot: string[] },
+      opts: Common & {
+        length?: string;
+        sweep?: string;
+        klRate: string;
+        logN?: string;
+        grid?: string;
+        plot: string[];
+      },
     ) => {
       checkPlotFiles(opts.plot);
       exactlyOne(opts, ["length", "sweep"]);
       const model = loadModel(opts.model);
       const klRate = parseReal(opts.klRate, "--kl-rate", true);
       const logN = opts.logN === undefined ? undefined : parseReal(opts.logN, "--log-n", true);
+      const grid = opts.grid === undefined ? undefined : parseReal(opts.grid, "--grid");
       if (opts.length !== undefined) {
         if (opts.plot.length > 0) throw new InputError("--plot", "the convergence figure needs --sweep");
-        const r = sequenceSummary(model, parseReal(opts.length, "--length"), klRate, logN);
+        const r = sequenceSummary(model, parseReal(opts.length, "--length"), klRate, logN, grid);
         if (opts.json) return emit(toJson(r));
         const { optimal, bon, ...top } = r;
         return emit(keyValues({ ...top, ...prefixed("optimal.", optimal), ...prefixed("bon.", bon) }));
       }
       const ns = parseSweep(opts.sweep!, "--sweep");
+      // A bar on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean).
+      const bar = process.stderr.isTTY
+        ? new SingleBar({
+            stream: process.stderr,
+            format: "bonkl sequence [{bar}] {value}/{total} n = {n}",
+            barsize: 24,
+            hideCursor: true,
+            clearOnComplete: true,
+          })
+        : undefined;
+      bar?.start(ns.length, 0, { n: ns[0] });
       const runs = ns.map((n, i) => {
-        if (ns.length > 3 && process.stderr.isTTY)
-          process.stderr.write(`\rbonkl: n = ${n} (${i + 1}/${ns.length})`);
-        return sequenceSummary(model, n, klRate, logN);
+        bar?.update(i, { n });
+        return sequenceSummary(model, n, klRate, logN, grid);
       });
-      if (ns.length > 3 && process.stderr.isTTY) process.stderr.write("\n");
+      bar?.update(ns.length, { n: ns[ns.length - 1] });
+      bar?.stop();
       if (opts.plot.length > 0) {
         const { sequenceFigure } = await import("../plot/sequence.js");
         await writePlots(
@@ -263,6 +291,10 @@ program
   .option("--t <t1,…>", "arguments of the scaled cumulant generating function Γ(t)")
   .option("--check-length <n>", "add −(1/n) log P_φ(S_n ≥ n x) from the exact law, for x above x*")
   .option(
+    "--check-grid <h>",
+    "with --check-length: quantise the rewards to step h first (default: non-lattice rewards only, automatic h)",
+  )
+  .option(
     "--plot <file>",
     "write the figure (J with finite-n points, Γ with its Rényi forms) as .svg or .png (repeat for both)",
     (v, acc: string[]) => [...acc, v],
@@ -277,6 +309,7 @@ program
         grid?: string;
         t?: string;
         checkLength?: string;
+        checkGrid?: string;
         plot: string[];
       },
     ) => {
@@ -293,7 +326,11 @@ program
       };
       const checkLength =
         opts.checkLength === undefined ? undefined : parseReal(opts.checkLength, "--check-length");
-      const s = ldpSummary(model, delta, { ...options, checkLength });
+      const checkGrid = opts.checkGrid === undefined ? undefined : parseReal(opts.checkGrid, "--check-grid");
+      if (checkGrid !== undefined && checkLength === undefined) {
+        throw new InputError("--check-grid", "needs --check-length");
+      }
+      const s = ldpSummary(model, delta, { ...options, checkLength, checkGrid });
       if (opts.plot.length > 0) {
         // The figure shows the approach to J at a few lengths: the one asked for, or 100, 1000, 10000.
         const lengths = checkLength === undefined ? [100, 1000, 10000] : [checkLength];
@@ -301,7 +338,7 @@ program
           ? []
           : lengths.map((n) => ({
               n,
-              points: ldpSummary(model, delta, { ...options, checkLength: n }).check ?? [],
+              points: ldpSummary(model, delta, { ...options, checkLength: n, checkGrid }).check ?? [],
             }));
         const { ldpFigure } = await import("../plot/ldp.js");
         await writePlots(opts.plot, ldpFigure(s, checks));
@@ -312,7 +349,7 @@ program
         rate: s.rate,
         scgf: s.scgf,
         cumulants: s.cumulants,
-        ...(s.check ? { check: s.check } : {}),
+        ...(s.check ? { check: s.check, checkMethod: s.checkMethod, checkGrid: s.checkGrid } : {}),
       };
       if (opts.json) return emit(toJson(out));
       const check = new Map((s.check ?? []).map((c) => [c.x, c.minusLogTailOverN]));
@@ -335,6 +372,10 @@ program
   );
 
 registerReport(program);
+registerServe(program);
+registerEstimate(program);
+registerSelect(program);
+registerSample(program);
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);

@@ -20,6 +20,10 @@ export const FLAG: Record<string, string> = {
   range: "--at",
   checkLength: "--check-length",
   grid: "--grid",
+  checkGrid: "--check-grid",
+  nMax: "--n-max",
+  bootstrap: "--bootstrap",
+  minEss: "--min-ess",
 };
 
 export function fail(message: string): never {

@@ -1,6 +1,9 @@
 import { type BonResult, bestOfN } from "./bon.js";
 import { InputError, show } from "./errors.js";
+import { rewardLevels } from "./levels.js";
 import { isConstantReward, type Model } from "./model.js";
+import { NeumaierSum } from "./numerics/sum.js";
+import { maxCentredSums, meanCentredSums, type TiltSums } from "./numerics/tiltSums.js";
 import { softBestOfN } from "./softBon.js";
 import { tiltAt } from "./tilt.js";
 
@@ -38,16 +41,14 @@ export interface Frontier {
  * The optimal curve V(Δ) from λ = 0 to saturation, as `points` points spread evenly along the curve in
  * the plane (KL / log(1/p*), (E r − E_p r)/(r_max − E_p r)). The curve is traced by λ (one pass over the
  * outcomes per point, no root solving); the segment with the longest normalised chord is split (at the
- * geometric mean of its λs, or 4λ towards saturation) until the count is reached.
+ * geometric mean of its λs, or 4λ towards saturation) until the count is reached. Each point comes from
+ * tiltPoint: one pass over the reward levels in sorted order.
  */
 export function optimalFrontier(model: Model, points = 100): FrontierPoint[] {
   if (!Number.isInteger(points) || points < 3 || points > 100000) {
     throw new InputError("points", `must be a whole number from 3 to 100000, got ${show(points)}`);
   }
-  const at = (lambda: number): FrontierPoint => {
-    const t = tiltAt(model, lambda);
-    return { kl: t.kl, reward: t.reward, lambda };
-  };
+  const at = (lambda: number): FrontierPoint => ({ ...tiltPoint(model, lambda), lambda });
   if (isConstantReward(model)) return [at(0)];
   const end: FrontierPoint = { kl: model.klMax, reward: model.rMax, lambda: Number.POSITIVE_INFINITY };
   // Var_p r underflows to 0 when the mass off one level is below ~1e-308; the range sets the scale then.
@@ -82,6 +83,62 @@ export function optimalFrontier(model: Model, points = 100): FrontierPoint[] {
     heapPush(heap, { a: mid, b, length: chord(mid, b) });
   }
   return curve.sort((p, q) => p.lambda - q.lambda);
+}
+
+/** Largest λ(r_max − E_p r) for which the mean-centred sums cannot overflow (as in tilt.ts). */
+const MEAN_CENTRED_LIMIT = 700;
+
+const residuals = new WeakMap<Model, number>();
+
+/** Σ P(v) (v − E_p r) over the reward levels, as computed: 0 in exact arithmetic. */
+function levelResidual(model: Model): number {
+  let res = residuals.get(model);
+  if (res === undefined) {
+    const { values, mass } = rewardLevels(model);
+    const s = new NeumaierSum();
+    for (let l = 0; l < values.length; l++) s.add(mass[l]! * (values[l]! - model.mean));
+    res = s.value;
+    residuals.set(model, res);
+  }
+  return res;
+}
+
+/**
+ * KL(φ_λ‖p) and E_φ r for λ ∈ [0, ∞]: tiltAt's kl and reward by the same formulas and the same choice
+ * between the mean- and max-centred forms, but as one pass over the model's sorted reward levels
+ * (shared with best-of-N's levels; ties merged) with numerics/tiltSums.ts's branch-free loops. The
+ * two agree to rounding (test/frontier.test.ts); this one is about 2–3× faster per point.
+ */
+export function tiltPoint(model: Model, lambda: number): { kl: number; reward: number } {
+  // λ = 0, λ = ∞ and a constant reward need no pass; a negative or NaN λ is tiltAt's InputError.
+  if (!(lambda > 0 && lambda < Number.POSITIVE_INFINITY) || isConstantReward(model)) {
+    const t = tiltAt(model, lambda);
+    return { kl: t.kl, reward: t.reward };
+  }
+  const { values, mass, logMass } = rewardLevels(model);
+  const maxForm = (): TiltSums => maxCentredSums(values, mass, logMass, model.rMax, lambda);
+  let s: TiltSums;
+  let center: number;
+  if (lambda * (model.rMax - model.mean) > MEAN_CENTRED_LIMIT) {
+    s = maxForm();
+    center = model.rMax;
+  } else {
+    const a = meanCentredSums(values, mass, model.mean, levelResidual(model), lambda);
+    const finite = Number.isFinite(a.d) && Number.isFinite(a.m) && Number.isFinite(a.m2);
+    s = a;
+    center = model.mean;
+    if (!finite || a.cond > 1e3) {
+      const b = maxForm();
+      if (!finite || b.cond < a.cond) {
+        s = b;
+        center = model.rMax;
+      }
+    }
+  }
+  return {
+    kl: Math.min(model.klMax, Math.max(0, s.d)),
+    reward: Math.min(model.rMax, Math.max(model.mean, center + s.m)),
+  };
 }
 
 interface Segment {

