@@ -255,3 +255,50 @@ describe("tail summary on non-lattice rewards", () => {
     expect(tailSummary(ternary, 100, 150)).toMatchObject({ method: "direct", errorKind: "bound" });
   });
 });
+
+describe("tail of short non-lattice sums by enumeration", () => {
+  // Independent reference: every one of the L^n token sequences, its probability multiplied out
+  // directly (no multinomial coefficients), summed in plain doubles (all terms positive, L^n ≤ 4^6).
+  function bruteForce(p: number[], r: number[], n: number, s: number) {
+    let pmf = 0;
+    let upper = 0;
+    let lower = 0;
+    const L = p.length;
+    for (let code = 0; code < L ** n; code++) {
+      let prob = 1;
+      let sum = 0;
+      for (let i = 0, c = code; i < n; i++, c = Math.floor(c / L)) {
+        prob *= p[c % L]!;
+        sum += r[c % L]!;
+      }
+      const tol = 1e-9;
+      if (Math.abs(sum - s) <= tol) pmf += prob;
+      if (sum >= s - tol) upper += prob;
+      if (sum <= s + tol) lower += prob;
+    }
+    return { pmf, upper, lower };
+  }
+
+  it("equals brute force over all L^n sequences, at atoms and between them", () => {
+    const p = [0.4, 0.3, 0.2, 0.1];
+    const r = [0, 1, Math.PI, Math.SQRT2 * 3];
+    const model = createModel({ p, r });
+    expect(latticeOf(model)).toBeUndefined();
+    for (const n of [1, 3, 6]) {
+      for (const s of [0, 1, Math.PI + 1, 2.5, 2 * Math.PI + Math.SQRT2 * 3, n * 3 * Math.SQRT2, -1, 100]) {
+        const t = tailSummary(model, n, s);
+        const b = bruteForce(p, r, n, s);
+        expect(t.method).toBe("enumeration");
+        expect(t.errorKind).toBe("bound");
+        for (const [got, want] of [
+          [t.logPmf, b.pmf],
+          [t.logUpperTail, b.upper],
+          [t.logLowerTail, b.lower],
+        ] as [number, number][]) {
+          if (want === 0) expect(got).toBe(Number.NEGATIVE_INFINITY);
+          else close(got, Math.log(want), 1e-12, 1e-14); // brute force sums to 1 only within rounding
+        }
+      }
+    }
+  });
+});

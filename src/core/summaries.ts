@@ -5,6 +5,7 @@ import { policyGap } from "./gap.js";
 import { isConstantReward, type Model } from "./model.js";
 import { log1mexp } from "./numerics/logspace.js";
 import { bonSequence } from "./sequence/bonSequence.js";
+import { enumeratedTail } from "./sequence/compositions.js";
 import { latticeOf } from "./sequence/lattice.js";
 import { reflectedModel } from "./sequence/ldp.js";
 import { saddlepointUpperTail } from "./sequence/saddlepoint.js";
@@ -171,6 +172,12 @@ export function sequenceSummary(model: Model, n: number, klRate: number, logN?: 
  */
 export function tailSummary(model: Model, n: number, s: number) {
   if (!isConstantReward(model) && !latticeOf(model)) {
+    // Short sequences: the exact law by enumerating the compositions of n over the reward levels.
+    const exact = Number.isInteger(n) && n >= 1 ? enumeratedTail(model, n, s) : undefined;
+    if (exact) {
+      const { logPmf, logUpperTail, logLowerTail, relErrorBound } = exact;
+      return { logPmf, logUpperTail, logLowerTail, method: "enumeration", relErrorBound, errorKind: "bound" };
+    }
     // The tail on the side of s away from the mean is the saddlepoint's; the other is its complement
     // (the continuous approximation has no atoms), whose relative error shrinks by p/(1 − p).
     const upper = s >= n * model.mean;

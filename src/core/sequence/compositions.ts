@@ -81,3 +81,50 @@ export function enumeratedLaw(model: Model, n: number): EnumeratedLaw | undefine
   const logTotal = logSumExp(outL);
   return { values: Float64Array.from(outV), logMass: Float64Array.from(outL, (x) => x - logTotal) };
 }
+
+/** Point probability and both tails of S_n at s, exactly by enumeration, in logs. */
+export interface EnumeratedTail {
+  readonly logPmf: number;
+  readonly logUpperTail: number;
+  readonly logLowerTail: number;
+  /** Bound on the relative error of each finite, non-zero log above. */
+  readonly relErrorBound: number;
+}
+
+/**
+ * The tail of S_n at s from the enumerated law, or undefined when enumeration is too large. Sums within
+ * the law's rounding tolerance of s count as equal to s (so P(S_n = s) is an atom, not zero, when s was
+ * typed as a sum of rewards rounded to a few digits).
+ */
+export function enumeratedTail(model: Model, n: number, s: number): EnumeratedTail | undefined {
+  const law = enumeratedLaw(model, n);
+  if (!law) return undefined;
+  const { values, logMass } = law;
+  const { values: v, logMass: lq, count: L } = levelsOf(model);
+  let maxAbs = 0;
+  let maxLog = 0;
+  for (let l = 0; l < L; l++) {
+    maxAbs = Math.max(maxAbs, Math.abs(v[l]!));
+    if (Number.isFinite(lq[l]!)) maxLog = Math.max(maxLog, -lq[l]!);
+  }
+  const tol = 64 * Number.EPSILON * n * maxAbs;
+  // First index with value ≥ s − tol and first with value > s + tol (values strictly increase).
+  let lo = 0;
+  while (lo < values.length && values[lo]! < s - tol) lo++;
+  let hi = lo;
+  while (hi < values.length && values[hi]! <= s + tol) hi++;
+  const logPmf = hi > lo ? logSumExp(logMass, lo, hi) : Number.NEGATIVE_INFINITY;
+  const logUpperTail = lo < values.length ? logSumExp(logMass, lo, values.length) : Number.NEGATIVE_INFINITY;
+  const logLowerTail = hi > 0 ? logSumExp(logMass, 0, hi) : Number.NEGATIVE_INFINITY;
+  // Each log-mass is a sum of at most 2L + 1 rounded terms of size ≤ n·maxLog + log n! (≤ n log n + n·maxLog),
+  // then normalised and log-sum-exp'ed: an absolute error of a few ε times that size, over |log P|.
+  const size = n * maxLog + n * Math.log(Math.max(n, 2)) + 1;
+  const absError = (4 * L + 8) * Number.EPSILON * size;
+  const rel = (x: number) => (Number.isFinite(x) && x !== 0 ? absError / Math.abs(x) : 0);
+  return {
+    logPmf,
+    logUpperTail: Math.min(0, logUpperTail),
+    logLowerTail: Math.min(0, logLowerTail),
+    relErrorBound: Math.max(rel(logPmf), rel(logUpperTail), rel(logLowerTail)),
+  };
+}
