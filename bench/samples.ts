@@ -167,7 +167,7 @@ try {
       peakMb: run.peakMb,
       numpySeconds: np.seconds,
       numpyPeakMb: np.peakMb,
-      ratio: run.seconds / np.seconds,
+      ratio: np.seconds / run.seconds,
       maxDiff: diff,
     });
   }
@@ -177,7 +177,7 @@ try {
     const f = (x: number, d = 1) => x.toFixed(d);
     process.stdout.write(
       `${PROMPTS * M} rows (${PROMPTS} prompts × ${M}), N ≤ ${M}, ${grid.length}-point KL grid, no bootstrap\n` +
-        "| input | file MB | bonkl s | bonkl peak MB | NumPy s (raw float64) | NumPy peak MB | bonkl/NumPy time | max |Δ| |\n" +
+        "| input | file MB | bonkl s | bonkl peak MB | NumPy s (raw float64) | NumPy peak MB | ratio (NumPy time / bonkl time) | max |Δ| |\n" +
         "| --- | --- | --- | --- | --- | --- | --- | --- |\n" +
         rows
           .map(
