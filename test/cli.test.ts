@@ -1,59 +1,19 @@
-import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import type { Readable } from "node:stream";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { bestOfN } from "../src/core/bon.js";
 import { createModel } from "../src/core/model.js";
+import { bonkl, type Run, startBonkl as start } from "./support/cli.js";
 
 // The CLI is run as a child process, exactly as a user runs it. Every spawn costs about a second
 // (Node + tsx), so independent runs go concurrently and each run checks several things.
 
-const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "bin", "bonkl.mjs");
 const TMP = mkdtempSync(join(tmpdir(), "bonkl-cli-"));
 
 afterAll(() => {
   rmSync(TMP, { recursive: true, force: true });
 });
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.BONKL_DEBUG;
-  return env;
-}
-
-/** Starts the CLI with `args`, from the project root, with no stdin and both outputs piped. */
-function start(args: readonly string[]): ChildProcessByStdio<null, Readable, Readable> {
-  return spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: childEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
-function bonkl(args: readonly string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = start(args);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", fail);
-    child.on("close", (status) => done({ status, stdout, stderr }));
-  });
-}
 
 /** A successful run whose stdout is one JSON document and nothing else. */
 async function json(args: readonly string[]): Promise<Record<string, unknown>> {

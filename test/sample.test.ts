@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { bestOfN } from "../src/core/bon.js";
@@ -21,6 +20,7 @@ import { NeumaierSum } from "../src/core/numerics/sum.js";
 import { presetSpec } from "../src/core/presets.js";
 import { sumLaw } from "../src/core/sequence/sumLaw.js";
 import { close, SEED, thrown } from "./support/assert.js";
+import { bonkl } from "./support/cli.js";
 
 /**
  * Upper 1 − 1e-6 quantiles of the chi-square law, from scipy.stats.chi2.ppf(1 - 1e-6, df) (scipy 1.17);
@@ -206,41 +206,11 @@ describe("responses", () => {
 
 // ---- the command, run as a user runs it ----
 
-const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "bin", "bonkl.mjs");
 const TMP = mkdtempSync(join(tmpdir(), "bonkl-sample-"));
 
 afterAll(() => {
   rmSync(TMP, { recursive: true, force: true });
 });
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function bonkl(args: readonly string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const env = { ...process.env };
-    delete env.BONKL_DEBUG;
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", fail);
-    child.on("close", (status) => done({ status, stdout, stderr }));
-  });
-}
 
 const sample = (out: string, ...extra: string[]) =>
   bonkl([

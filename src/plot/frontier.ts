@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
 import { type LegendEntry, legendMark, type Pt, SWATCH, sampleLine, swatch } from "./legend.js";
-import { axisLabel, plotFrame, plotToSvg } from "./render.js";
+import { axisLabel, plotFrame, plotToSvg, titleMark } from "./render.js";
 import { FONT_SIZE, PALETTE } from "./style.js";
 
 export interface FrontierData {
@@ -268,17 +268,7 @@ export function frontierFigure(data: FrontierData, title?: string): string {
       ...halo,
     }),
     legend,
-    title
-      ? Plot.text([title], {
-          frameAnchor: "top-left",
-          dx: -margin.left + 8,
-          dy: -margin.top + 16,
-          textAnchor: "start",
-          fontSize: 14,
-          fontWeight: "bold",
-          fill: COLOR.text,
-        })
-      : null,
+    titleMark(title, margin, COLOR.text),
   ];
 
   return plotToSvg({

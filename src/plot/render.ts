@@ -116,3 +116,21 @@ export function plotFrame(
 export function axisLabel(label: string, offset: number) {
   return { label, labelAnchor: "center" as const, labelArrow: "none" as const, labelOffset: offset };
 }
+
+/** The figure's bold title in the top-left corner, in the margin above the plot area (none when empty). */
+export function titleMark(
+  title: string | undefined,
+  margin: { readonly top: number; readonly left: number },
+  color: string,
+) {
+  if (!title) return null;
+  return Plot.text([title], {
+    frameAnchor: "top-left",
+    dx: -margin.left + 8,
+    dy: -margin.top + 16,
+    textAnchor: "start",
+    fontSize: 14,
+    fontWeight: "bold",
+    fill: color,
+  });
+}

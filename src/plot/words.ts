@@ -1,5 +1,5 @@
 import * as Plot from "@observablehq/plot";
-import { axisLabel, plotFrame, plotToSvg } from "./render.js";
+import { axisLabel, plotFrame, plotToSvg, titleMark } from "./render.js";
 import { FONT_SIZE, PALETTE } from "./style.js";
 import { formatNumber } from "./text.js";
 
@@ -96,17 +96,7 @@ export function wordsFigure(
       fontSize: 12,
       fill: COLOR.muted,
     }),
-    title
-      ? Plot.text([title], {
-          frameAnchor: "top-left",
-          dx: -margin.left + 8,
-          dy: -margin.top + 16,
-          textAnchor: "start",
-          fontSize: 14,
-          fontWeight: "bold",
-          fill: COLOR.text,
-        })
-      : null,
+    titleMark(title, margin, COLOR.text),
   ];
 
   return plotToSvg({
