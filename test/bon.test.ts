@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bestOfN, bestOfNOnLevels, bonOutcomeLogProbs, folkloreKlBound } from "../src/core/bon.js";
-import { levelsFromLaw, levelsOf, logBelow, outcomeLogProbs } from "../src/core/levels.js";
+import {
+  levelsFromLaw,
+  levelsOf,
+  logAboveAt,
+  logBelow,
+  logCdfAt,
+  outcomeLogProbs,
+} from "../src/core/levels.js";
 import { createModel, type Model, modelFromLogWeights } from "../src/core/model.js";
 import { logSumExp } from "../src/core/numerics/logspace.js";
 import { close, expectRel, thrown } from "./support/assert.js";
@@ -623,6 +630,53 @@ describe("reward levels", () => {
     // Support order: outcomes 0, 1, 2, 4 (outcome 3 has p = 0).
     expect([...lv.levelOf]).toEqual([2, 0, 2, 1]);
     expect(levelsOf(m)).toBe(lv);
+  });
+
+  it("single entries of log F and log Q equal the arrays, in the linear and the log-domain branch", () => {
+    const linear = levelsOf(createModel({ p: [0.1, 0.2, 0.3, 0.4, 1e-200], r: [3, -1, 2, 0.5, 7] }));
+    const logDomain = levelsOf(
+      modelFromLogWeights(Float64Array.from([0, -2000, -3000, -1]), Float64Array.from([0, 1, 2, 3])),
+    );
+    expect(linear.linearTails).toBe(true);
+    expect(logDomain.linearTails).toBe(false);
+    for (const lv of [linear, logDomain]) {
+      for (let l = 0; l < lv.count; l++) {
+        expect(logCdfAt(lv, l)).toBe(lv.logCdf[l]);
+        expect(logAboveAt(lv, l)).toBe(lv.logAbove[l]);
+        // The linear tails are the exponentials of the log ones (0 where they underflow).
+        close(lv.cdf[l]!, Math.exp(lv.logCdf[l]!), 1e-15, 0);
+        close(lv.above[l]!, Math.exp(lv.logAbove[l]!), 1e-15, 0);
+      }
+    }
+  });
+
+  it("reward, KL and win rate are the plain sums over the law, for N from 2 to far past saturation", () => {
+    // Masses falling geometrically, so Q spans 1 … e^{-590} and log N + log Q crosses 710 at some level
+    // for each log N below; levels with mass ≥ e^{-600} keep the tails in the linear domain.
+    const L = 300;
+    const logp = Float64Array.from({ length: L }, (_, l) => -2 * l);
+    const r = Float64Array.from({ length: L }, (_, l) => -l);
+    const m = modelFromLogWeights(logp, r);
+    const lv = levelsOf(m);
+    for (const logN of [Math.LN2, 5, 40, 700, 720, 1000, 1300, 1420, 1450, 1460, 1e4, 1e6]) {
+      const res = bestOfN(m, { logN });
+      // Reference: the defining sums over π_N (0·log 0 = 0), each written out directly.
+      let reward = 0;
+      let kl = 0;
+      let win = 0;
+      let total = 0;
+      for (let l = 0; l < lv.count; l++) {
+        const pi = Math.exp(res.levelLogProbs[l]!);
+        total += pi;
+        reward += pi * lv.values[l]!;
+        if (pi > 0) kl += pi * (res.levelLogProbs[l]! - lv.logMass[l]!);
+        win += pi * ((l > 0 ? lv.cdf[l - 1]! : 0) + 0.5 * lv.mass[l]!);
+      }
+      close(total, 1, 1e-13);
+      close(res.reward, reward, 1e-12, 1e-12);
+      close(res.kl, kl, 1e-12, 1e-15);
+      close(res.winRate, win, 1e-12);
+    }
   });
 
   it("spreads a level's probability in proportion to p", () => {

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadModel } from "../src/cli/io.js";
 import { bestOfN } from "../src/core/bon.js";
 import { createModel, type Model } from "../src/core/model.js";
+import { rewardLaw } from "../src/core/rewardLaw.js";
 import { ldpSummary } from "../src/core/sequence/ldp.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "../src/core/softBon.js";
 import { gapSummary, sequenceSummary, tiltSummary } from "../src/core/summaries.js";
@@ -16,7 +17,6 @@ import { identityFigure } from "../src/plot/identity.js";
 import { wordsFigure } from "../src/plot/words.js";
 import { modelSteps, REPORT_MAX_SPAN } from "../src/report/compute.js";
 import { formatValue, type NumberFormat, valueAt } from "../src/report/refs.js";
-import { rewardLaw } from "../src/report/rewardLaw.js";
 import { close, SEED } from "./support/assert.js";
 import { countTags, decodePng, PNG_SIGNATURE, parseSvg, pixelStats } from "./support/svg.js";
 

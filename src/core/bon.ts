@@ -1,5 +1,5 @@
 import { InputError, show } from "./errors.js";
-import { type Levels, levelsOf, logBelow, outcomeLogProbs } from "./levels.js";
+import { type Levels, levelsOf, logAboveAt, logBelow, logCdfAt, outcomeLogProbs } from "./levels.js";
 import type { Model } from "./model.js";
 import { expm1mx, klTerm, log1mexp, log1pexp, logLog1pExp, logMinusLog1mExp } from "./numerics/logspace.js";
 import { NeumaierSum } from "./numerics/sum.js";
@@ -55,20 +55,29 @@ export function resolveLogN(options: BonOptions, nField = "n", logNField = "logN
 }
 
 /** log(−log F(v_l)), from whichever of F and Q = 1 − F is the smaller. −∞ at the top level. */
-function logMinusLogCdf(levels: Levels, l: number): number {
-  const logQ = levels.logAbove[l]!;
+function logMinusLogCdf(levels: Levels, l: number, logQ: number): number {
   if (logQ <= -Math.LN2) return logQ === Number.NEGATIVE_INFINITY ? logQ : logMinusLog1mExp(logQ);
-  return Math.log(-levels.logCdf[l]!);
+  return Math.log(-logCdfAt(levels, l));
 }
 
-/** log(P_N(v_l)/P(v_l)) for every level. */
-function logRatios(levels: Levels, logN: number): Float64Array {
+/**
+ * The least Q above which logN + log Q > 710 for sure (see logRatios), so that the test needs no log:
+ * a relative margin of 1e-9 covers the rounding of exp, log and the sum. 0 when every Q > 0 passes
+ * (log N > 1456: log Q ≥ log(5e-324) = −744.4), +∞ where no shortcut is taken (exp(t) subnormal).
+ */
+function settledAbove(logN: number): number {
+  const t = 710 - logN;
+  if (t > -700) return Math.exp(t) * (1 + 1e-9);
+  return t < -746 ? 0 : Number.POSITIVE_INFINITY;
+}
+
+/** log(P_N(v_l)/P(v_l)) for every level, written into u. */
+function logRatios(levels: Levels, logN: number, u: Float64Array): void {
   const L = levels.count;
-  const u = new Float64Array(L);
   if (logN === Number.POSITIVE_INFINITY) {
     u.fill(Number.NEGATIVE_INFINITY);
     u[L - 1] = -levels.logMass[L - 1]!;
-    return u;
+    return;
   }
   if (logN < 1) {
     const nm1 = Math.expm1(logN);
@@ -80,19 +89,27 @@ function logRatios(levels: Levels, logN: number): Float64Array {
       // (1 − ρ^{N−1})/(1 − ρ) → N − 1 as a → 0 (a level far lighter than the mass below it).
       const ratio = a < 1e-17 ? nm1 : -Math.expm1(-nm1 * a) / -Math.expm1(-a);
       const extra = rho === 0 ? 0 : rho * ratio;
-      u[l] = nm1 * levels.logCdf[l]! + Math.log1p(extra);
+      u[l] = nm1 * logCdfAt(levels, l) + Math.log1p(extra);
     }
-    return u;
+    return;
   }
+  const { above } = levels;
+  const settled = settledAbove(logN);
   for (let l = 0; l < L; l++) {
     // −log F ≥ Q, so A = N(−log F) overflows whenever log N + log Q > 710: then log P_N(v) = −A is −∞
     // to double precision (the true value, about −e^{log N + log Q}, has no double) and nothing else
     // is needed. For huge N this settles every level but the top few without a transcendental call.
-    if (logN + levels.logAbove[l]! > 710) {
+    // The same test on Q itself first, so the logs of the tails are only taken at the levels left.
+    if (above[l]! > settled) {
       u[l] = Number.NEGATIVE_INFINITY;
       continue;
     }
-    const A = Math.exp(logN + logMinusLogCdf(levels, l));
+    const logQ = logAboveAt(levels, l);
+    if (logN + logQ > 710) {
+      u[l] = Number.NEGATIVE_INFINITY;
+      continue;
+    }
+    const A = Math.exp(logN + logMinusLogCdf(levels, l, logQ));
     const below = logBelow(levels, l);
     // log(1 − e^{−δ}) = log δ − δ/2 + …: kept in logs so a δ below the smallest double still counts.
     const logDelta =
@@ -102,7 +119,6 @@ function logRatios(levels: Levels, logN: number): Float64Array {
     const logGain = logDelta < -40 ? logDelta : log1mexp(Math.exp(logDelta));
     u[l] = -A + logGain - levels.logMass[l]!;
   }
-  return u;
 }
 
 /** log N − (N−1)/N = log N − 1 + e^{−log N}, without cancellation near N = 1. */
@@ -125,17 +141,23 @@ export function bestOfN(model: Model, options: BonOptions): BonResult {
  * result as bestOfN without the clamps to the model's range. `logN` must already be validated (≥ 0).
  */
 export function bestOfNOnLevels(levels: Levels, logN: number): BonResult {
-  const u = logRatios(levels, logN);
   const L = levels.count;
+  // log(π_N/p) per level, turned into log π_N in place: one array for both.
   const levelLogProbs = new Float64Array(L);
+  logRatios(levels, logN, levelLogProbs);
   const top = levels.values[L - 1]!;
   const reward = new NeumaierSum();
   const kl = new NeumaierSum();
   const win = new NeumaierSum();
   const { mass, cdf } = levels;
   for (let l = 0; l < L; l++) {
+    const ul = levelLogProbs[l]!;
+    // A level that best-of-N never picks (most of them for large N) adds its mass to the KL and nothing else.
+    if (ul === Number.NEGATIVE_INFINITY) {
+      kl.add(mass[l]!);
+      continue;
+    }
     const logMass = levels.logMass[l]!;
-    const ul = u[l]!;
     const lp = logMass + ul;
     levelLogProbs[l] = lp;
     const pi = Math.exp(lp);

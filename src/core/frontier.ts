@@ -1,8 +1,7 @@
 import { type BonResult, bestOfN } from "./bon.js";
 import { InputError, show } from "./errors.js";
-import { rewardLevels } from "./levels.js";
+import { levelResidual, rewardLevels } from "./levels.js";
 import { isConstantReward, type Model } from "./model.js";
-import { NeumaierSum } from "./numerics/sum.js";
 import { maxCentredSums, meanCentredSums, type TiltSums } from "./numerics/tiltSums.js";
 import { softBestOfN } from "./softBon.js";
 import { tiltAt } from "./tilt.js";
@@ -87,21 +86,6 @@ export function optimalFrontier(model: Model, points = 100): FrontierPoint[] {
 
 /** Largest λ(r_max − E_p r) for which the mean-centred sums cannot overflow (as in tilt.ts). */
 const MEAN_CENTRED_LIMIT = 700;
-
-const residuals = new WeakMap<Model, number>();
-
-/** Σ P(v) (v − E_p r) over the reward levels, as computed: 0 in exact arithmetic. */
-function levelResidual(model: Model): number {
-  let res = residuals.get(model);
-  if (res === undefined) {
-    const { values, mass } = rewardLevels(model);
-    const s = new NeumaierSum();
-    for (let l = 0; l < values.length; l++) s.add(mass[l]! * (values[l]! - model.mean));
-    res = s.value;
-    residuals.set(model, res);
-  }
-  return res;
-}
 
 /**
  * KL(φ_λ‖p) and E_φ r for λ ∈ [0, ∞]: tiltAt's kl and reward by the same formulas and the same choice

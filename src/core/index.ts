@@ -28,6 +28,7 @@ export * from "./numerics/roots.js";
 export * from "./numerics/sum.js";
 export * from "./numerics/tiltSums.js";
 export * from "./presets.js";
+export * from "./rewardLaw.js";
 export * from "./sequence/compositions.js";
 export * from "./sequence/lattice.js";
 export * from "./sequence/ldp.js";

@@ -17,9 +17,15 @@ export interface Levels {
   readonly logCdf: Float64Array;
   /** log Q(v) = log p(r > v); −∞ at the top level. */
   readonly logAbove: Float64Array;
-  /** P(v) and F(v) in the linear domain (0 where they underflow), for sums that need no logs. */
+  /** P(v), F(v) and Q(v) in the linear domain (0 where they underflow), for sums that need no logs. */
   readonly mass: Float64Array;
   readonly cdf: Float64Array;
+  readonly above: Float64Array;
+  /**
+   * True when logCdf and logAbove are exactly Math.log of cdf and above: the log arrays are then only
+   * built when first read, and logCdfAt/logAboveAt give single entries without building them.
+   */
+  readonly linearTails: boolean;
   /** For each support outcome, the index of its level. */
   readonly levelOf: Uint32Array;
 }
@@ -76,23 +82,44 @@ export function rewardLevels(model: Model): RewardLevels {
   return levels;
 }
 
+const residuals = new WeakMap<Model, number>();
+
+/** Σ P(v) (v − E_p r) over the reward levels, as computed: 0 in exact arithmetic (computed once per model). */
+export function levelResidual(model: Model): number {
+  let res = residuals.get(model);
+  if (res === undefined) {
+    const { values, mass } = rewardLevels(model);
+    const s = new NeumaierSum();
+    for (let l = 0; l < values.length; l++) s.add(mass[l]! * (values[l]! - model.mean));
+    res = s.value;
+    residuals.set(model, res);
+  }
+  return res;
+}
+
 /** The reward levels of a model (computed once per model). */
 export function levelsOf(model: Model): Levels {
   const hit = cache.get(model);
   if (hit) return hit;
   const { count, values, logMass, mass, order, starts } = rewardLevels(model);
   const n = model.size;
-  const { logCdf, logAbove, cdf } = tails(logMass, mass);
+  const t = tails(logMass, mass);
   // Which level each outcome is in is a scatter through the permutation: made only when asked for.
   let levelOf: Uint32Array | undefined;
   const levels: Levels = {
     count,
     values,
     logMass,
-    logCdf,
-    logAbove,
+    get logCdf() {
+      return t.logCdf();
+    },
+    get logAbove() {
+      return t.logAbove();
+    },
     mass,
-    cdf,
+    cdf: t.cdf,
+    above: t.above,
+    linearTails: t.linear,
     get levelOf() {
       if (!levelOf) {
         levelOf = new Uint32Array(n);
@@ -122,59 +149,99 @@ export function levelsFromLaw(values: Float64Array, logMass: Float64Array): Leve
   }
   const mass = new Float64Array(count);
   for (let l = 0; l < count; l++) mass[l] = Math.exp(logMass[l]!);
-  const { logCdf, logAbove, cdf } = tails(logMass, mass);
+  const t = tails(logMass, mass);
   const levelOf = new Uint32Array(count);
   for (let l = 0; l < count; l++) levelOf[l] = l;
-  return { count, values, logMass, logCdf, logAbove, mass, cdf, levelOf };
+  return {
+    count,
+    values,
+    logMass,
+    get logCdf() {
+      return t.logCdf();
+    },
+    get logAbove() {
+      return t.logAbove();
+    },
+    mass,
+    cdf: t.cdf,
+    above: t.above,
+    linearTails: t.linear,
+    levelOf,
+  };
+}
+
+interface Tails {
+  readonly cdf: Float64Array;
+  readonly above: Float64Array;
+  readonly linear: boolean;
+  readonly logCdf: () => Float64Array;
+  readonly logAbove: () => Float64Array;
+}
+
+/** Math.log of every entry, made once on first call. */
+function lazyLog(x: Float64Array): () => Float64Array {
+  let out: Float64Array | undefined;
+  return () => {
+    if (!out) {
+      out = new Float64Array(x.length);
+      for (let l = 0; l < x.length; l++) out[l] = Math.log(x[l]!);
+    }
+    return out;
+  };
 }
 
 /**
- * log F and log Q from the level masses. When every mass is above e^{−600} the prefix sums run in the
- * linear domain (compensated); otherwise through the rescaled log-domain running sum.
- * Either way the relative error of every F and Q is a few ε, so Q keeps its accuracy far below 1e-16.
+ * F and Q from the level masses. When every mass is above e^{−600} the prefix sums run in the linear
+ * domain (compensated) and log F, log Q are their logs, taken only where read: best-of-N with a large
+ * N needs them at a handful of top levels. Otherwise they come from the rescaled log-domain running
+ * sum. Either way the relative error of every F and Q is a few ε, so Q keeps its accuracy far below 1e-16.
  */
-function tails(
-  logMass: Float64Array,
-  mass: Float64Array,
-): {
-  logCdf: Float64Array;
-  logAbove: Float64Array;
-  cdf: Float64Array;
-} {
+function tails(logMass: Float64Array, mass: Float64Array): Tails {
   const count = logMass.length;
   let lo = Number.POSITIVE_INFINITY;
   for (let l = 0; l < count; l++) lo = Math.min(lo, logMass[l]!);
-  const logAbove = new Float64Array(count);
+  const cdf = new Float64Array(count);
+  const above = new Float64Array(count);
   if (lo < -600) {
     const logCdf = cumulativeLogSumExp(logMass);
     const inclusive = cumulativeLogSumExp(logMass, true);
+    const logAbove = new Float64Array(count);
     for (let l = 0; l < count; l++)
       logAbove[l] = l + 1 < count ? inclusive[l + 1]! : Number.NEGATIVE_INFINITY;
-    const cdf = new Float64Array(count);
-    for (let l = 0; l < count; l++) cdf[l] = Math.exp(logCdf[l]!);
-    return { logCdf, logAbove, cdf };
+    for (let l = 0; l < count; l++) {
+      cdf[l] = Math.exp(logCdf[l]!);
+      above[l] = Math.exp(logAbove[l]!);
+    }
+    return { cdf, above, linear: false, logCdf: () => logCdf, logAbove: () => logAbove };
   }
   // Every mass is a normal double here (≥ e^{−600}), so the prefix sums can run in the linear domain.
-  const logCdf = new Float64Array(count);
-  const cdf = new Float64Array(count);
   const forward = new NeumaierSum();
   for (let l = 0; l < count; l++) {
     forward.add(mass[l]!);
     cdf[l] = forward.value;
-    logCdf[l] = Math.log(cdf[l]!);
   }
   const backward = new NeumaierSum();
-  logAbove[count - 1] = Number.NEGATIVE_INFINITY;
+  if (count > 0) above[count - 1] = 0;
   for (let l = count - 1; l > 0; l--) {
     backward.add(mass[l]!);
-    logAbove[l - 1] = Math.log(backward.value);
+    above[l - 1] = backward.value;
   }
-  return { logCdf, logAbove, cdf };
+  return { cdf, above, linear: true, logCdf: lazyLog(cdf), logAbove: lazyLog(above) };
+}
+
+/** log F(v_l): levels.logCdf[l] without building the whole array when it is not built yet. */
+export function logCdfAt(levels: Levels, l: number): number {
+  return levels.linearTails ? Math.log(levels.cdf[l]!) : levels.logCdf[l]!;
+}
+
+/** log Q(v_l): levels.logAbove[l], likewise. */
+export function logAboveAt(levels: Levels, l: number): number {
+  return levels.linearTails ? Math.log(levels.above[l]!) : levels.logAbove[l]!;
 }
 
 /** log p(r < v_l) = log F(v_l⁻); −∞ for the lowest level. */
 export function logBelow(levels: Levels, l: number): number {
-  return l > 0 ? levels.logCdf[l - 1]! : Number.NEGATIVE_INFINITY;
+  return l > 0 ? logCdfAt(levels, l - 1) : Number.NEGATIVE_INFINITY;
 }
 
 /** Spreads a per-level log-probability over the outcomes of each level in proportion to p. */

@@ -1,5 +1,6 @@
 import { InputError, show } from "./errors.js";
 import { isConstantReward, type Model } from "./model.js";
+import { expFast } from "./numerics/fastExp.js";
 import { expm1mxSeries } from "./numerics/logspace.js";
 import { goldenSectionMin } from "./numerics/minimize.js";
 import { newtonBracketed } from "./numerics/roots.js";
@@ -74,7 +75,7 @@ function statsAtMean(model: Model, lambda: number): Stats {
         emx = expm1mxSeries(x);
         e = x + emx;
       } else {
-        e = Math.exp(x) - 1;
+        e = expFast(x) - 1;
         emx = e - x;
       }
       const pi = p[i]!;
@@ -122,7 +123,7 @@ function statsAtMax(model: Model, lambda: number): Stats {
     let m2 = 0;
     for (let i = start; i < end; i++) {
       const dr = r[i]! - c;
-      const w = direct ? p[i]! * Math.exp(lambda * dr) * shift : Math.exp(logp[i]! + lambda * dr - mx);
+      const w = direct ? p[i]! * expFast(lambda * dr) * shift : expFast(logp[i]! + lambda * dr - mx);
       s0 += w;
       m1 += w * dr;
       m2 += w * dr * dr;

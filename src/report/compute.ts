@@ -1,5 +1,6 @@
 import { levelsOf } from "../core/levels.js";
 import type { Model } from "../core/model.js";
+import { rewardLaw } from "../core/rewardLaw.js";
 import { latticeOf } from "../core/sequence/lattice.js";
 import { type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "../core/softBon.js";
@@ -12,7 +13,6 @@ import {
   tiltSummary,
 } from "../core/summaries.js";
 import { lambdaForKl, optimalReward, tiltLogProbs } from "../core/tilt.js";
-import { rewardLaw } from "./rewardLaw.js";
 
 /**
  * Every number the report shows, per model. The page and its figures are drawn from these values only,

@@ -1,6 +1,7 @@
 import { defaultTemperatures, type SoftBonPoint, softBonCurve } from "../core/frontier.js";
 import { levelsOf } from "../core/levels.js";
 import { isConstantReward, type Model } from "../core/model.js";
+import { rewardLaw } from "../core/rewardLaw.js";
 import { DEFAULT_GRID, type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
 import {
   bonSummary,
@@ -108,8 +109,11 @@ function stopwatch() {
 export function computeFast(id: number, model: Model, params: Params, post: (reply: Reply) => void): void {
   const clock = stopwatch();
   const { kl, n, temperature } = params;
-  // The frontier's ring at Δ needs only the solved tilt; the cumulants of `bonkl tilt` follow.
-  const point = cached(model, `point ${kl}`, () => lambdaForKl(model, kl, "kl").point);
+  // The frontier's ring at Δ is solved on the reward's law (one outcome per level: the same tilt, to
+  // rounding, at O(levels) per pass), so the frontier redraws at once; the numbers table then gets
+  // `bonkl tilt` itself, solved on the model as the CLI does.
+  const law = cached(model, "law", () => rewardLaw(model));
+  const point = cached(model, `point ${kl}`, () => lambdaForKl(law, kl, "kl").point);
   const bon = cached(model, `bon ${n}`, () => bonSummary(model, { n }) as Bon);
   const softBon = cached(
     model,

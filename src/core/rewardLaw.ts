@@ -1,5 +1,5 @@
-import { levelsOf } from "../core/levels.js";
-import { type Model, modelFromLogWeights } from "../core/model.js";
+import { levelsOf } from "./levels.js";
+import { type Model, modelFromLogWeights } from "./model.js";
 
 /**
  * The model collapsed to the law of its reward: one outcome per distinct reward, carrying that level's
