@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { InputError, show } from "../core/errors.js";
 
 /**
@@ -106,6 +106,8 @@ export function checkFile(file: string, field = "--samples"): void {
 export async function openDuckDb(
   memoryLimit = "1GB",
 ): Promise<{ conn: DuckDBConnection; close: () => void }> {
+  // Loaded on first use: the native engine costs every other command start-up time.
+  const { DuckDBInstance } = await import("@duckdb/node-api");
   const instance = await DuckDBInstance.create(":memory:", {
     memory_limit: memoryLimit,
     temp_directory: tmpdir(),
