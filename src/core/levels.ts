@@ -103,35 +103,19 @@ export function levelsOf(model: Model): Levels {
   if (hit) return hit;
   const { count, values, logMass, mass, order, starts } = rewardLevels(model);
   const n = model.size;
-  const t = tails(logMass, mass);
   // Which level each outcome is in is a scatter through the permutation: made only when asked for.
   let levelOf: Uint32Array | undefined;
-  const levels: Levels = {
-    count,
-    values,
-    logMass,
-    get logCdf() {
-      return t.logCdf();
-    },
-    get logAbove() {
-      return t.logAbove();
-    },
-    mass,
-    cdf: t.cdf,
-    above: t.above,
-    linearTails: t.linear,
-    get levelOf() {
-      if (!levelOf) {
-        levelOf = new Uint32Array(n);
-        if (starts === undefined) for (let k = 0; k < n; k++) levelOf[order[k]!] = k;
-        else {
-          for (let l = 0; l < count; l++)
-            for (let k = starts[l]!; k < starts[l + 1]!; k++) levelOf[order[k]!] = l;
-        }
+  const levels = levelsRecord(count, values, logMass, mass, () => {
+    if (!levelOf) {
+      levelOf = new Uint32Array(n);
+      if (starts === undefined) for (let k = 0; k < n; k++) levelOf[order[k]!] = k;
+      else {
+        for (let l = 0; l < count; l++)
+          for (let k = starts[l]!; k < starts[l + 1]!; k++) levelOf[order[k]!] = l;
       }
-      return levelOf;
-    },
-  };
+    }
+    return levelOf;
+  });
   cache.set(model, levels);
   return levels;
 }
@@ -149,9 +133,20 @@ export function levelsFromLaw(values: Float64Array, logMass: Float64Array): Leve
   }
   const mass = new Float64Array(count);
   for (let l = 0; l < count; l++) mass[l] = Math.exp(logMass[l]!);
-  const t = tails(logMass, mass);
   const levelOf = new Uint32Array(count);
   for (let l = 0; l < count; l++) levelOf[l] = l;
+  return levelsRecord(count, values, logMass, mass, () => levelOf);
+}
+
+/** The Levels record over given masses: tails made once, their logs on first read. */
+function levelsRecord(
+  count: number,
+  values: Float64Array,
+  logMass: Float64Array,
+  mass: Float64Array,
+  levelOf: () => Uint32Array,
+): Levels {
+  const t = tails(logMass, mass);
   return {
     count,
     values,
@@ -166,7 +161,9 @@ export function levelsFromLaw(values: Float64Array, logMass: Float64Array): Leve
     cdf: t.cdf,
     above: t.above,
     linearTails: t.linear,
-    levelOf,
+    get levelOf() {
+      return levelOf();
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import { expm1mxSeries } from "./numerics/logspace.js";
 import { goldenSectionMin } from "./numerics/minimize.js";
 import { newtonBracketed } from "./numerics/roots.js";
 import { NeumaierSum } from "./numerics/sum.js";
+import { maxCentredResult, meanCentredResult } from "./numerics/tiltSums.js";
 
 /**
  * The exponential tilt φ_λ(y) = p(y) e^{λ r(y) − Λ(λ)} and the KL-constrained optimum (MATH §1).
@@ -87,17 +88,9 @@ function statsAtMean(model: Model, lambda: number): Stats {
     M1.add(m1);
     M2.add(m2);
   }
-  const t = T.value;
-  const L = Math.log1p(t);
-  const m = (model.meanResidual + M1.value) / (1 + t);
-  const d = lambda * m - L;
   return {
     center: c,
-    L,
-    m,
-    m2: M2.value / (1 + t),
-    d,
-    cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d),
+    ...meanCentredResult(lambda, model.meanResidual, T.value, M1.value, M2.value),
   };
 }
 
@@ -132,17 +125,9 @@ function statsAtMax(model: Model, lambda: number): Stats {
     M1.add(m1);
     M2.add(m2);
   }
-  const s = S.value;
-  const L = mx + Math.log(s);
-  const m = M1.value / s;
-  const d = lambda * m - L;
   return {
     center: c,
-    L,
-    m,
-    m2: M2.value / s,
-    d,
-    cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d),
+    ...maxCentredResult(lambda, mx, S.value, M1.value, M2.value),
   };
 }
 

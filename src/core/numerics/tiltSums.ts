@@ -96,11 +96,34 @@ export function meanCentredSums(
     M1.add(m1);
     M2.add(m2);
   }
-  const t = T.value;
+  return meanCentredResult(lambda, residual, T.value, M1.value, M2.value);
+}
+
+/**
+ * The tilt's quantities from the mean-centred sums t = λ·residual + Σ p (e^x − 1 − x), M1 = Σ p (r−c)(e^x − 1)
+ * and M2 = Σ p (r−c)² e^x (shared with tilt.ts, which makes the same sums over outcomes).
+ */
+export function meanCentredResult(
+  lambda: number,
+  residual: number,
+  t: number,
+  M1: number,
+  M2: number,
+): TiltSums {
   const L = Math.log1p(t);
-  const m = (residual + M1.value) / (1 + t);
+  const m = (residual + M1) / (1 + t);
+  return withGap(lambda, L, m, M2 / (1 + t));
+}
+
+/** The tilt's quantities from the max-shifted sums s = Σ p e^{x − mx}, M1 = Σ … (r−c), M2 = Σ … (r−c)². */
+export function maxCentredResult(lambda: number, mx: number, s: number, M1: number, M2: number): TiltSums {
+  return withGap(lambda, mx + Math.log(s), M1 / s, M2 / s);
+}
+
+/** d = λm − L and how much it cancelled. */
+function withGap(lambda: number, L: number, m: number, m2: number): TiltSums {
   const d = lambda * m - L;
-  return { L, m, m2: M2.value / (1 + t), d, cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d) };
+  return { L, m, m2, d, cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d) };
 }
 
 /**
@@ -154,11 +177,7 @@ export function maxCentredSums(
     M1.add(m1);
     M2.add(m2);
   }
-  const s = S.value;
-  const L = mx + Math.log(s);
-  const m = M1.value / s;
-  const d = lambda * m - L;
-  return { L, m, m2: M2.value / s, d, cond: Math.max(Math.abs(lambda * m), Math.abs(L)) / Math.abs(d) };
+  return maxCentredResult(lambda, mx, S.value, M1.value, M2.value);
 }
 
 const F = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600, 6227020800];
