@@ -1,7 +1,17 @@
 import { InputError, show } from "./errors.js";
 import { type Levels, levelsOf, logAboveAt, logBelow, logCdfAt, outcomeLogProbs } from "./levels.js";
 import type { Model } from "./model.js";
-import { expm1mx, klTerm, log1mexp, log1pexp, logLog1pExp, logMinusLog1mExp } from "./numerics/logspace.js";
+import { expFast } from "./numerics/fastExp.js";
+import {
+  expm1mx,
+  klTerm,
+  klTermLinear,
+  log1mexp,
+  log1pexp,
+  log1pFast,
+  logLog1pExp,
+  logMinusLog1mExp,
+} from "./numerics/logspace.js";
 import { NeumaierSum } from "./numerics/sum.js";
 
 /**
@@ -73,26 +83,61 @@ function settledAbove(logN: number): number {
 
 /** log(P_N(v_l)/P(v_l)) for every level, written into u. */
 function logRatios(levels: Levels, logN: number, u: Float64Array): void {
-  const L = levels.count;
   if (logN === Number.POSITIVE_INFINITY) {
     u.fill(Number.NEGATIVE_INFINITY);
-    u[L - 1] = -levels.logMass[L - 1]!;
-    return;
+    u[levels.count - 1] = -levels.logMass[levels.count - 1]!;
+  } else if (logN < 1) logRatiosNearOne(levels, logN, u);
+  else if (logN <= LINEAR_N_MAX && levels.linearTails) logRatiosLinear(levels, logN, u);
+  else logRatiosLog(levels, logN, u);
+}
+
+/** N = e^{log N} is formed (and the tails read linearly) up to this log N: far from overflow. */
+const LINEAR_N_MAX = 700;
+
+/**
+ * N < e: P_N/P = F^{N−1}(1 + ρ(1 − ρ^{N−1})/(1 − ρ)), ρ = F(v⁻)/F(v), with N − 1 = expm1(log N), so the
+ * KL keeps its relative accuracy as N → 1.
+ */
+function logRatiosNearOne(levels: Levels, logN: number, u: Float64Array): void {
+  const nm1 = Math.expm1(logN);
+  for (let l = 0; l < levels.count; l++) {
+    const below = logBelow(levels, l);
+    const a =
+      below === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : log1pexp(levels.logMass[l]! - below);
+    const rho = Math.exp(-a);
+    // (1 − ρ^{N−1})/(1 − ρ) → N − 1 as a → 0 (a level far lighter than the mass below it).
+    const ratio = a < 1e-17 ? nm1 : -Math.expm1(-nm1 * a) / -Math.expm1(-a);
+    const extra = rho === 0 ? 0 : rho * ratio;
+    u[l] = nm1 * logCdfAt(levels, l) + Math.log1p(extra);
   }
-  if (logN < 1) {
-    const nm1 = Math.expm1(logN);
-    for (let l = 0; l < L; l++) {
-      const below = logBelow(levels, l);
-      const a =
-        below === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : log1pexp(levels.logMass[l]! - below);
-      const rho = Math.exp(-a);
-      // (1 − ρ^{N−1})/(1 − ρ) → N − 1 as a → 0 (a level far lighter than the mass below it).
-      const ratio = a < 1e-17 ? nm1 : -Math.expm1(-nm1 * a) / -Math.expm1(-a);
-      const extra = rho === 0 ? 0 : rho * ratio;
-      u[l] = nm1 * logCdfAt(levels, l) + Math.log1p(extra);
+}
+
+/**
+ * e ≤ N ≤ e^{700} with every mass a normal double (linear tails): the same formula as logRatiosLog with
+ * N itself and the tails as they are, so each level costs four transcendental calls instead of eleven.
+ * A = N·x with x = −log F(v) (from −log1p(−Q) when F ≥ ½), δ = N·log1p(P(v)/F(v⁻)). Forming N is exact
+ * to one rounding, where exp(log N + log x) carries an error of ε·log N: this branch is the more accurate.
+ * A = ∞ (N·x > 1.8e308) gives −∞, as the log branch does once log N + log x > 710.
+ */
+function logRatiosLinear(levels: Levels, logN: number, u: Float64Array): void {
+  const N = Math.exp(logN);
+  const { count, logMass, mass, cdf, above } = levels;
+  for (let l = 0; l < count; l++) {
+    const q = above[l]!;
+    const A = N * (q <= 0.5 ? -log1pFast(-q) : -Math.log(cdf[l]!));
+    if (A === Number.POSITIVE_INFINITY) {
+      u[l] = Number.NEGATIVE_INFINITY;
+      continue;
     }
-    return;
+    // log(1 − e^{−δ}); δ = ∞ at the lowest level, where F(v⁻) = 0 and P_N = F^N.
+    const logGain = l === 0 ? 0 : log1mexp(N * log1pFast(mass[l]! / cdf[l - 1]!));
+    u[l] = -A + logGain - logMass[l]!;
   }
+}
+
+/** Any N ≥ e, entirely in logs: log N + log Q may exceed 710, and Q may be far below 1e-308. */
+function logRatiosLog(levels: Levels, logN: number, u: Float64Array): void {
+  const L = levels.count;
   const { above } = levels;
   const settled = settledAbove(logN);
   for (let l = 0; l < L; l++) {
@@ -149,7 +194,7 @@ export function bestOfNOnLevels(levels: Levels, logN: number): BonResult {
   const reward = new NeumaierSum();
   const kl = new NeumaierSum();
   const win = new NeumaierSum();
-  const { mass, cdf } = levels;
+  const { mass, cdf, linearTails } = levels;
   for (let l = 0; l < L; l++) {
     const ul = levelLogProbs[l]!;
     // A level that best-of-N never picks (most of them for large N) adds its mass to the KL and nothing else.
@@ -160,10 +205,11 @@ export function bestOfNOnLevels(levels: Levels, logN: number): BonResult {
     const logMass = levels.logMass[l]!;
     const lp = logMass + ul;
     levelLogProbs[l] = lp;
-    const pi = Math.exp(lp);
+    const pi = expFast(lp);
     reward.add(pi * (levels.values[l]! - top));
-    // P·g(u) = P(1 − e^u(1 − u)) is P to rounding once u < −40: the common case for large N.
-    kl.add(ul < -40 ? mass[l]! : klTerm(logMass, ul));
+    // P·g(u) = P(1 − e^u(1 − u)) is P to rounding once u < −40: the common case for large N. With
+    // linear tails every mass is a normal double, and so is π = P e^u for u ≥ −40.
+    kl.add(ul < -40 ? mass[l]! : linearTails ? klTermLinear(mass[l]!, pi, ul) : klTerm(logMass, ul));
     win.add(pi * ((l > 0 ? cdf[l - 1]! : 0) + 0.5 * mass[l]!));
   }
   return {

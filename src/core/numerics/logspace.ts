@@ -5,6 +5,8 @@
  * vignette, 2012.
  */
 
+import { expFast } from "./fastExp.js";
+
 /** log(e^a + e^b); −∞ when both are −∞. */
 export function logAddExp(a: number, b: number): number {
   if (a === Number.NEGATIVE_INFINITY) return b;
@@ -30,11 +32,31 @@ export function logSumExp(x: ArrayLike<number>, from = 0, to = x.length): number
 }
 
 /**
- * log(1 − e^{−x}) for x ≥ 0: −∞ at 0, 0 at +∞. Mächler's switch at log 2 keeps full relative accuracy.
+ * log(1 − e^{−x}) for x ≥ 0: −∞ at 0, 0 at +∞. Mächler's switch at log 2 keeps full relative accuracy;
+ * two more branches save a transcendental call where a short form is exact to rounding:
+ * - x ≤ 1/16: log x + log((1 − e^{−x})/x), the second term by its series −x/2 + x²/24 − x⁴/2880 +
+ *   x⁶/181440 − x⁸/9676800 (from −x/2 + log(sinh(x/2)/(x/2)); truncation below 2e-21, against
+ *   |log x| ≥ 2.7);
+ * - x > 37: −e^{−x}, since the next term e^{−2x}/2 is below half an ulp of it.
  * Outside the domain (x < 0) the result is NaN by definition; callers only pass x ≥ 0.
  */
 export function log1mexp(x: number): number {
-  return x <= Math.LN2 ? Math.log(-Math.expm1(-x)) : Math.log1p(-Math.exp(-x));
+  if (x <= 0.0625) {
+    const x2 = x * x;
+    return Math.log(x) + x * (-0.5 + x * (1 / 24 + x2 * (-1 / 2880 + x2 * (1 / 181440 - x2 / 9676800))));
+  }
+  if (x <= Math.LN2) return Math.log(-Math.expm1(-x));
+  if (x <= 37) return Math.log1p(-expFast(-x));
+  return -expFast(-x);
+}
+
+/**
+ * log(1 + t) for t > −1, as Math.log1p but by its series t − t²/2 + t³/3 − t⁴/4 + t⁵/5 when |t| < 2^−12
+ * (relative truncation below 1.5e-19): hot loops pass mostly tiny t.
+ */
+export function log1pFast(t: number): number {
+  if (Math.abs(t) < 2.44140625e-4) return t * (1 + t * (-0.5 + t * (1 / 3 + t * (-0.25 + t * 0.2))));
+  return Math.log1p(t);
 }
 
 /** log(1 + e^x) for every real x (Mächler's four branches). */
@@ -113,6 +135,17 @@ export function klTerm(logp: number, u: number): number {
   if (u === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
   if (u >= 1) return Math.exp(logp + u) * (u - 1) + Math.exp(logp);
   return Math.exp(logp) * klIntegrand(u);
+}
+
+/**
+ * klTerm when p and q = p e^u are both known as normal doubles: no transcendental call. The branches
+ * are klTerm's (q(u − 1) + p for u ≥ 1, the series for |u| < 1, p − q(1 − u) below), with q in place
+ * of p e^u; the result differs from klTerm's by the rounding of q only.
+ */
+export function klTermLinear(p: number, q: number, u: number): number {
+  if (u >= 1) return q * (u - 1) + p;
+  if (u > -1) return p * klIntegrand(u);
+  return p - q * (1 - u);
 }
 
 /**
