@@ -7,10 +7,14 @@ import {
   klIntegrand,
   klTerm,
   log1mexp,
+  log1mexpRatio,
   log1pexp,
+  log1pFast,
   logAddExp,
+  logLog1pRatio,
   logMinusLog1mExp,
   logSumExp,
+  SMALL_T,
 } from "../src/core/numerics/logspace.js";
 import { goldenSectionMin } from "../src/core/numerics/minimize.js";
 import { gaussLegendre, integrate } from "../src/core/numerics/quadrature.js";
@@ -119,6 +123,16 @@ describe("log1mexp = log(1 − e^{−x})", () => {
     [20, -2.061153624562735e-9],
     [36, -2.3195228302435696e-16],
     [40, -4.248354255291589e-18],
+    // Either side of each branch point (log 2, 37) and inside the series branch.
+    [0.001, -6.908255237315471],
+    [0.25, -1.5086915494460322],
+    [0.5, -0.9327521295671886],
+    [0.69, -0.6963042971440567],
+    [0.6935, -0.6927944855575452],
+    [2, -0.14541345786885906],
+    [36.99, -8.61880618011994e-17],
+    [37.01, -8.448142383241662e-17],
+    [45, -2.8625185805493937e-20],
   ];
   it("matches high-precision references", () => {
     for (const [x, y] of reference) close(log1mexp(x), y, 2 * EPS);
@@ -152,6 +166,56 @@ describe("log1mexp = log(1 − e^{−x})", () => {
       expect(y).toBeGreaterThanOrEqual(prev);
       prev = y;
     }
+  });
+});
+
+describe("series forms used in hot loops", () => {
+  // mpmath 1.3.0 with mp.dps = 50, at the double arguments (mpf(float)), rounded to the nearest double.
+  it("log1mexpRatio = log((1 − e^{−x})/x) on [0, log 2]", () => {
+    const reference: ReadonlyArray<readonly [number, number]> = [
+      [1e-8, -4.999999995833333e-9],
+      [0.01, -0.00499583333680555],
+      [0.0625, -0.031087244881195495],
+      [0.3, -0.14625280848891067],
+      [0.5, -0.23960494900724327],
+      [Math.LN2, -0.326634259978281],
+    ];
+    for (const [x, y] of reference) close(log1mexpRatio(x), y, 4 * EPS);
+    expect(log1mexpRatio(0)).toBe(0);
+  });
+
+  it("log1pFast = log(1 + t): the series below |t| = 2^−12, Math.log1p above", () => {
+    const reference: ReadonlyArray<readonly [number, number]> = [
+      [1e-10, 9.999999999500001e-11],
+      [-1e-10, -1.00000000005e-10],
+      [1e-5, 9.999950000333332e-6],
+      [-1e-5, -1.0000050000333337e-5],
+      [2.44e-4, 0.00024397023684137538],
+      [-2.44e-4, -0.00024402977284314762],
+      [2.45e-4, 0.0002449699924011411],
+      [-2.45e-4, -0.00024503001740294256],
+      [0.1, 0.09531017980432487],
+    ];
+    for (const [t, y] of reference) close(log1pFast(t), y, 2 * EPS);
+    fc.assert(
+      fc.property(fc.double({ min: -SMALL_T, max: SMALL_T, noNaN: true }), (t) => {
+        close(log1pFast(t), Math.log1p(t), 2 * EPS);
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+    expect(log1pFast(0)).toBe(0);
+  });
+
+  it("logLog1pRatio = log(log1p(t)/t) for |t| < 2^−12", () => {
+    const reference: ReadonlyArray<readonly [number, number]> = [
+      [1e-12, -4.999999999997917e-13],
+      [1e-6, -4.999997916667916e-7],
+      [-1e-6, 5.000002083334583e-7],
+      [1e-4, -4.999791679165795e-5],
+      [2.44e-4, -0.0001219875984822058],
+      [-2.44e-4, 0.0001220124051494903],
+    ];
+    for (const [t, y] of reference) close(logLog1pRatio(t), y, 4 * EPS);
   });
 });
 

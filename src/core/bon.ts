@@ -7,10 +7,13 @@ import {
   klTerm,
   klTermLinear,
   log1mexp,
+  log1mexpRatio,
   log1pexp,
   log1pFast,
   logLog1pExp,
+  logLog1pRatio,
   logMinusLog1mExp,
+  SMALL_T,
 } from "./numerics/logspace.js";
 import { NeumaierSum } from "./numerics/sum.js";
 
@@ -113,25 +116,38 @@ function logRatiosNearOne(levels: Levels, logN: number, u: Float64Array): void {
 }
 
 /**
- * e ≤ N ≤ e^{700} with every mass a normal double (linear tails): the same formula as logRatiosLog with
- * N itself and the tails as they are, so each level costs four transcendental calls instead of eleven.
- * A = N·x with x = −log F(v) (from −log1p(−Q) when F ≥ ½), δ = N·log1p(P(v)/F(v⁻)). Forming N is exact
- * to one rounding, where exp(log N + log x) carries an error of ε·log N: this branch is the more accurate.
- * A = ∞ (N·x > 1.8e308) gives −∞, as the log branch does once log N + log x > 710.
+ * e ≤ N ≤ e^{700} with every mass a normal double (linear tails): the formula of logRatiosLog with N
+ * itself and the tails as they are. A = N·x with x = −log F(v) (from −log1p(−Q) when F ≥ ½), and
+ * δ = N·log1p(t), t = P(v)/F(v⁻). Forming N is exact to one rounding, where exp(log N + log x) carries
+ * an error of ε·log N. A = ∞ (N·x > 1.8e308) gives −∞, as the log branch does once log N + log x > 710.
+ *
+ * Most levels of a large law have t < 2^−12 and δ ≤ log 2; there log(1 − e^{−δ}) − log P(v) =
+ * log N + log t + log(log1p(t)/t) + log((1 − e^{−δ})/δ) − log P(v), and log t − log P(v) = −log F(v⁻)
+ * is the previous level's x: the two series need no logarithm, so such a level costs one call (for
+ * x), against eleven in logRatiosLog.
  */
 function logRatiosLinear(levels: Levels, logN: number, u: Float64Array): void {
   const N = Math.exp(logN);
   const { count, logMass, mass, cdf, above } = levels;
+  // Imported bindings are read through a getter under tsx's module transform: kept out of the loop.
+  const smallT = SMALL_T;
+  let xBelow = Number.POSITIVE_INFINITY;
   for (let l = 0; l < count; l++) {
     const q = above[l]!;
-    const A = N * (q <= 0.5 ? -log1pFast(-q) : -Math.log(cdf[l]!));
-    if (A === Number.POSITIVE_INFINITY) {
-      u[l] = Number.NEGATIVE_INFINITY;
-      continue;
+    const x = q <= 0.5 ? -log1pFast(-q) : -Math.log(cdf[l]!);
+    const A = N * x;
+    if (A === Number.POSITIVE_INFINITY) u[l] = Number.NEGATIVE_INFINITY;
+    else if (l === 0) {
+      // F(v⁻) = 0: δ = ∞ and P_N = F^N.
+      u[l] = -A - logMass[l]!;
+    } else {
+      const t = mass[l]! / cdf[l - 1]!;
+      const delta = N * log1pFast(t);
+      if (t < smallT && delta <= Math.LN2)
+        u[l] = -A + (logN + xBelow + logLog1pRatio(t) + log1mexpRatio(delta));
+      else u[l] = -A + log1mexp(delta) - logMass[l]!;
     }
-    // log(1 − e^{−δ}); δ = ∞ at the lowest level, where F(v⁻) = 0 and P_N = F^N.
-    const logGain = l === 0 ? 0 : log1mexp(N * log1pFast(mass[l]! / cdf[l - 1]!));
-    u[l] = -A + logGain - logMass[l]!;
+    xBelow = x;
   }
 }
 
