@@ -210,7 +210,7 @@ export function bestOfNOnLevels(levels: Levels, logN: number): BonResult {
   const reward = new NeumaierSum();
   const kl = new NeumaierSum();
   const win = new NeumaierSum();
-  const { mass, cdf, linearTails } = levels;
+  const { values, logMass: logMasses, mass, cdf, linearTails } = levels;
   for (let l = 0; l < L; l++) {
     const ul = levelLogProbs[l]!;
     // A level that best-of-N never picks (most of them for large N) adds its mass to the KL and nothing else.
@@ -218,11 +218,11 @@ export function bestOfNOnLevels(levels: Levels, logN: number): BonResult {
       kl.add(mass[l]!);
       continue;
     }
-    const logMass = levels.logMass[l]!;
+    const logMass = logMasses[l]!;
     const lp = logMass + ul;
     levelLogProbs[l] = lp;
     const pi = expFast(lp);
-    reward.add(pi * (levels.values[l]! - top));
+    reward.add(pi * (values[l]! - top));
     // P·g(u) = P(1 − e^u(1 − u)) is P to rounding once u < −40: the common case for large N. With
     // linear tails every mass is a normal double, and so is π = P e^u for u ≥ −40.
     kl.add(ul < -40 ? mass[l]! : linearTails ? klTermLinear(mass[l]!, pi, ul) : klTerm(logMass, ul));
