@@ -89,8 +89,10 @@ function logRatios(levels: Levels, logN: number, u: Float64Array): void {
   if (logN === Number.POSITIVE_INFINITY) {
     u.fill(Number.NEGATIVE_INFINITY);
     u[levels.count - 1] = -levels.logMass[levels.count - 1]!;
-  } else if (logN < 1) logRatiosNearOne(levels, logN, u);
-  else if (logN <= LINEAR_N_MAX && levels.linearTails) logRatiosLinear(levels, logN, u);
+  } else if (logN < 1) {
+    if (levels.linearTails) logRatiosNearOneLinear(levels, logN, u);
+    else logRatiosNearOne(levels, logN, u);
+  } else if (logN <= LINEAR_N_MAX && levels.linearTails) logRatiosLinear(levels, logN, u);
   else logRatiosLog(levels, logN, u);
 }
 
@@ -112,6 +114,27 @@ function logRatiosNearOne(levels: Levels, logN: number, u: Float64Array): void {
     const ratio = a < 1e-17 ? nm1 : -Math.expm1(-nm1 * a) / -Math.expm1(-a);
     const extra = rho === 0 ? 0 : rho * ratio;
     u[l] = nm1 * logCdfAt(levels, l) + Math.log1p(extra);
+  }
+}
+
+/**
+ * logRatiosNearOne with linear tails: with t = P(v)/F(v⁻), ρ = 1/(1 + t) and 1 − ρ = t/(1 + t) exactly
+ * in form, so ρ(1 − ρ^{N−1})/(1 − ρ) = −expm1(−(N − 1)·log1p(t))/t: three calls a level (−log F,
+ * expm1, log1p) instead of eight, with log1p(t) by its series for tiny t.
+ */
+function logRatiosNearOneLinear(levels: Levels, logN: number, u: Float64Array): void {
+  const nm1 = Math.expm1(logN);
+  const { count, mass, cdf, above } = levels;
+  for (let l = 0; l < count; l++) {
+    const q = above[l]!;
+    const logF = q <= 0.5 ? log1pFast(-q) : Math.log(cdf[l]!);
+    // The lowest level: F(v⁻) = 0, ρ = 0 and P_N/P = F^{N−1}.
+    if (l === 0) {
+      u[l] = nm1 * logF;
+      continue;
+    }
+    const t = mass[l]! / cdf[l - 1]!;
+    u[l] = nm1 * logF + Math.log1p(-Math.expm1(-nm1 * log1pFast(t)) / t);
   }
 }
 
