@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { argsort, RADIX_MIN, sortWithIndex } from "../src/core/numerics/argsort.js";
+import { argsort, RADIX_MIN, sortValues, sortWithIndex } from "../src/core/numerics/argsort.js";
 import {
   cumulativeLogSumExp,
   expm1mx,
@@ -740,10 +740,17 @@ describe("argsort", () => {
       const ref = reference(v);
       expect(Array.from(order)).toEqual(ref);
       expect(Array.from(sorted)).toEqual(ref.map((i) => (v[i] === 0 ? 0 : v[i])));
+      // sortValues carries no index column: its payload, the input position, shows the same order.
+      const plain = sortValues(
+        Float64Array.from(v),
+        Float64Array.from(v, (_, i) => i),
+      );
+      expect(Array.from(plain.sorted)).toEqual(Array.from(sorted));
+      expect(Array.from(plain.carried)).toEqual(ref);
     }
   });
 
-  it("sortWithIndex returns the sorted values (−0 as +0) and the carried payload in that order", () => {
+  it("sortWithIndex and sortValues return the sorted values (−0 as +0) and the carried payload in that order", () => {
     fc.assert(
       fc.property(
         fc
@@ -761,6 +768,9 @@ describe("argsort", () => {
           // Compared with Object.is through toEqual on arrays: −0 must come out as +0.
           expect(Array.from(sorted)).toEqual(ref.map((i) => (v[i] === 0 ? 0 : v[i])));
           expect(Array.from(carried)).toEqual(ref.map((i) => w[i]));
+          const plain = sortValues(v, w);
+          expect(Array.from(plain.sorted)).toEqual(Array.from(sorted));
+          expect(Array.from(plain.carried)).toEqual(Array.from(carried));
         },
       ),
       { seed: SEED, numRuns: 60 },

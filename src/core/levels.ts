@@ -1,5 +1,5 @@
 import type { Model } from "./model.js";
-import { sortWithIndex } from "./numerics/argsort.js";
+import { sortValues } from "./numerics/argsort.js";
 import { expFast } from "./numerics/fastExp.js";
 import { cumulativeLogSumExp, logSumExp } from "./numerics/logspace.js";
 import { NeumaierSum } from "./numerics/sum.js";
@@ -37,32 +37,28 @@ export interface RewardLevels {
   readonly logMass: Float64Array;
   /** e^{log P(v)} (0 where it underflows). */
   readonly mass: Float64Array;
-  /** The support outcomes in reward order (ties in input order). */
-  readonly order: Uint32Array;
-  /** Where each level starts in `order` (and the end); undefined without ties, when level l is at l. */
-  readonly starts: Uint32Array | undefined;
 }
 
 const sortedCache = new WeakMap<Model, RewardLevels>();
 const cache = new WeakMap<Model, Levels>();
 
 /**
- * The reward levels of a model without the tails (computed once per model: one sort, numerics/argsort.ts).
- * Shared by levelsOf and by the passes that run over the levels in reward order (frontier.ts's tiltPoint).
+ * The reward levels of a model without the tails (computed once per model: one sort, numerics/argsort.ts,
+ * which carries log p along and no permutation: nothing here needs one). Shared by levelsOf and by the
+ * passes that run over the levels in reward order (frontier.ts's tiltPoint).
  */
 export function rewardLevels(model: Model): RewardLevels {
   const hit = sortedCache.get(model);
   if (hit) return hit;
-  const { order, sorted, carried: sortedLogp } = sortWithIndex(model.r, model.logp);
+  const { sorted, carried: sortedLogp } = sortValues(model.r, model.logp);
   const n = model.size;
   let count = n > 0 ? 1 : 0;
   for (let k = 1; k < n; k++) if (sorted[k]! !== sorted[k - 1]!) count++;
-  // Without ties the sorted arrays are the levels as they are, and level l starts at l.
-  let bounds: Uint32Array | undefined;
+  // Without ties the sorted arrays are the levels as they are.
   let values = sorted;
   let logMass = sortedLogp;
   if (count < n) {
-    bounds = new Uint32Array(count + 1);
+    const bounds = new Uint32Array(count + 1);
     for (let k = 0, l = 0; k < n; k++) if (k === 0 || sorted[k]! !== sorted[k - 1]!) bounds[l++] = k;
     bounds[count] = n;
     values = new Float64Array(count);
@@ -77,7 +73,7 @@ export function rewardLevels(model: Model): RewardLevels {
   // expFast: within 1 ulp, like Math.exp, at a third to a half of the cost.
   const mass = new Float64Array(count);
   for (let l = 0; l < count; l++) mass[l] = expFast(logMass[l]!);
-  const levels: RewardLevels = { count, values, logMass, mass, order, starts: bounds };
+  const levels: RewardLevels = { count, values, logMass, mass };
   sortedCache.set(model, levels);
   return levels;
 }
@@ -101,23 +97,32 @@ export function levelResidual(model: Model): number {
 export function levelsOf(model: Model): Levels {
   const hit = cache.get(model);
   if (hit) return hit;
-  const { count, values, logMass, mass, order, starts } = rewardLevels(model);
-  const n = model.size;
-  // Which level each outcome is in is a scatter through the permutation: made only when asked for.
+  const { count, values, logMass, mass } = rewardLevels(model);
+  // Which level each outcome is in, made only when asked for: a binary search of its reward among the
+  // level values, which are the distinct rewards themselves, so the match is exact (−0 finds 0).
   let levelOf: Uint32Array | undefined;
   const levels = levelsRecord(count, values, logMass, mass, () => {
     if (!levelOf) {
-      levelOf = new Uint32Array(n);
-      if (starts === undefined) for (let k = 0; k < n; k++) levelOf[order[k]!] = k;
-      else {
-        for (let l = 0; l < count; l++)
-          for (let k = starts[l]!; k < starts[l + 1]!; k++) levelOf[order[k]!] = l;
-      }
+      const { r, size } = model;
+      levelOf = new Uint32Array(size);
+      for (let i = 0; i < size; i++) levelOf[i] = levelIndex(values, r[i]!);
     }
     return levelOf;
   });
   cache.set(model, levels);
   return levels;
+}
+
+/** The index of `v` in the strictly increasing `values`, which must contain it. */
+function levelIndex(values: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

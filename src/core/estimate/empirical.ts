@@ -1,7 +1,7 @@
 import { type BonOptions, type BonResult, bestOfN } from "../bon.js";
 import { InputError, show } from "../errors.js";
 import { type Model, modelFromLogWeights } from "../model.js";
-import { sortWithIndex } from "../numerics/argsort.js";
+import { sortValues } from "../numerics/argsort.js";
 import { logSumExp } from "../numerics/logspace.js";
 import { NeumaierSum } from "../numerics/sum.js";
 import { lambdaForKl, tiltLogProbs } from "../tilt.js";
@@ -40,7 +40,7 @@ export function empiricalLaw(score: Float64Array, gold?: Float64Array): Empirica
         throw new InputError(`gold[${i}]`, `must be finite, got ${show(gold[i])}`);
     }
   }
-  const { sorted, carried } = sortWithIndex(score, gold);
+  const { sorted, carried } = sortValues(score, gold);
   let levels = 0;
   for (let k = 0; k < m; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) levels++;
   const values = new Float64Array(levels);

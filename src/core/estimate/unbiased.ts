@@ -1,5 +1,5 @@
 import { InputError, show } from "../errors.js";
-import { sortWithIndex } from "../numerics/argsort.js";
+import { sortValues } from "../numerics/argsort.js";
 import { sum } from "../numerics/sum.js";
 
 /**
@@ -95,8 +95,8 @@ function checkFinite(x: Float64Array, field: string): void {
  * tied block of scores (uniform tie-break). Without gold the sorted scores themselves.
  */
 export function tieAveragedByScore(score: Float64Array, gold?: Float64Array): Float64Array {
-  if (gold === undefined) return sortWithIndex(score).sorted;
-  const { sorted, carried } = sortWithIndex(score, gold);
+  if (gold === undefined) return sortValues(score).sorted;
+  const { sorted, carried } = sortValues(score, gold);
   const m = sorted.length;
   for (let start = 0; start < m; ) {
     let end = start + 1;

@@ -17,7 +17,7 @@ export function sortWithIndex(
 ): { order: Uint32Array; sorted: Float64Array; carried: Float64Array } {
   const n = values.length;
   if (n > 2 ** 32) throw new RangeError("sortWithIndex: at most 2^32 values");
-  if (n >= RADIX_MIN) return bucketSort(values, carry);
+  if (n >= RADIX_MIN) return bucketSort(values, carry, true);
   const order = comparatorOrder(values);
   const sorted = new Float64Array(n);
   const carried = new Float64Array(carry ? n : 0);
@@ -28,6 +28,19 @@ export function sortWithIndex(
     if (carry) carried[k] = carry[i]!;
   }
   return { order, sorted, carried };
+}
+
+/**
+ * sortWithIndex without the permutation: the same sorted values and payload, a column lighter through
+ * every scatter (at 10^6 values about a fifth faster). For callers that only need the sorted data.
+ */
+export function sortValues(
+  values: ArrayLike<number>,
+  carry?: ArrayLike<number>,
+): { sorted: Float64Array; carried: Float64Array } {
+  if (values.length >= RADIX_MIN && values.length <= 2 ** 32) return bucketSort(values, carry, false);
+  const { sorted, carried } = sortWithIndex(values, carry);
+  return { sorted, carried };
 }
 
 /** Stable ascending argsort of finite doubles (see sortWithIndex). */
@@ -48,7 +61,8 @@ const INSERTION_MAX = 32;
  */
 function bucketSort(
   values: ArrayLike<number>,
-  carry?: ArrayLike<number>,
+  carry: ArrayLike<number> | undefined,
+  withIndex: boolean,
 ): { order: Uint32Array; sorted: Float64Array; carried: Float64Array } {
   const n = values.length;
   let lo = Number.POSITIVE_INFINITY;
@@ -60,7 +74,7 @@ function bucketSort(
   }
   const cols: Columns = {
     v: new Float64Array(n),
-    id: new Uint32Array(n),
+    id: new Uint32Array(withIndex ? n : 0),
     c: new Float64Array(carry ? n : 0),
   };
   const { v, id, c } = cols;
@@ -70,7 +84,7 @@ function bucketSort(
     for (let i = 0; i < n; i++) {
       const x = values[i]!;
       v[i] = x === 0 ? 0 : x;
-      id[i] = i;
+      if (withIndex) id[i] = i;
       if (carry) c[i] = carry[i]!;
     }
     if (lo !== hi) radixRange(cols, 0, n);
@@ -94,13 +108,13 @@ function bucketSort(
     const at = counts[bucket[i]!]!++;
     const x = values[i]!;
     v[at] = x === 0 ? 0 : x;
-    id[at] = i;
+    if (withIndex) id[at] = i;
     if (carry) c[at] = carry[i]!;
   }
   // Scratch for the buckets, each sorted on its own: as long as the largest one.
   const scratch: Scratch = {
     v: new Float64Array(largest),
-    id: new Uint32Array(largest),
+    id: new Uint32Array(withIndex ? largest : 0),
     c: new Float64Array(carry ? largest : 0),
     bucket: new Uint16Array(largest),
     counters: [],
@@ -109,7 +123,7 @@ function bucketSort(
   return { order: id, sorted: v, carried: c };
 }
 
-/** Values, their indices and (when carried, else empty) their payload, moved together. */
+/** Values, their indices and their payload (each of the last two empty when not wanted), moved together. */
 interface Columns {
   readonly v: Float64Array;
   readonly id: Uint32Array;
@@ -202,16 +216,17 @@ function sortRange(cols: Columns, scratch: Scratch, from: number, to: number, de
   // Scatter into the scratch (positions relative to from), then copy back.
   const { v: v2, id: id2, c: c2 } = scratch;
   const carry = c.length > 0;
+  const withIndex = id.length > 0;
   const at0 = counters.subarray(4097, 4097 + B + 1);
   at0.set(counts);
   for (let i = from; i < to; i++) {
     const at = at0[bucket[i - from]!]!++;
     v2[at] = v[i]!;
-    id2[at] = id[i]!;
+    if (withIndex) id2[at] = id[i]!;
     if (carry) c2[at] = c[i]!;
   }
   v.set(v2.subarray(0, size), from);
-  id.set(id2.subarray(0, size), from);
+  if (withIndex) id.set(id2.subarray(0, size), from);
   if (carry) c.set(c2.subarray(0, size), from);
   sortBuckets(cols, scratch, at0, B, from, to, depth);
 }
@@ -219,19 +234,20 @@ function sortRange(cols: Columns, scratch: Scratch, from: number, to: number, de
 /** Stable insertion sort of v[from..to) carrying id and c. */
 function insertionSort({ v, id, c }: Columns, from: number, to: number): void {
   const carry = c.length > 0;
+  const withIndex = id.length > 0;
   for (let i = from + 1; i < to; i++) {
     const x = v[i]!;
-    const k = id[i]!;
+    const k = withIndex ? id[i]! : 0;
     const y = carry ? c[i]! : 0;
     let j = i - 1;
     while (j >= from && v[j]! > x) {
       v[j + 1] = v[j]!;
-      id[j + 1] = id[j]!;
+      if (withIndex) id[j + 1] = id[j]!;
       if (carry) c[j + 1] = c[j]!;
       j--;
     }
     v[j + 1] = x;
-    id[j + 1] = k;
+    if (withIndex) id[j + 1] = k;
     if (carry) c[j + 1] = y;
   }
 }
@@ -239,8 +255,10 @@ function insertionSort({ v, id, c }: Columns, from: number, to: number): void {
 /** The radix sort on v[from..to), its order applied to id and c. */
 function radixRange({ v, id, c }: Columns, from: number, to: number): void {
   const { order, sorted } = radixSort(v.subarray(from, to));
-  const ids = id.slice(from, to);
-  for (let k = 0; k < order.length; k++) id[from + k] = ids[order[k]!]!;
+  if (id.length > 0) {
+    const ids = id.slice(from, to);
+    for (let k = 0; k < order.length; k++) id[from + k] = ids[order[k]!]!;
+  }
   if (c.length > 0) {
     const cs = c.slice(from, to);
     for (let k = 0; k < order.length; k++) c[from + k] = cs[order[k]!]!;

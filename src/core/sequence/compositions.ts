@@ -1,6 +1,6 @@
 import { levelsOf } from "../levels.js";
 import type { Model } from "../model.js";
-import { sortWithIndex } from "../numerics/argsort.js";
+import { sortValues } from "../numerics/argsort.js";
 import { logSumExp } from "../numerics/logspace.js";
 
 /**
@@ -64,7 +64,7 @@ export function enumeratedLaw(model: Model, n: number): EnumeratedLaw | undefine
     }
   };
   visit(0, n, 0, logFact[n]!);
-  const { sorted, carried } = sortWithIndex(sums, logs);
+  const { sorted, carried } = sortValues(sums, logs);
   let maxAbs = 0;
   for (let l = 0; l < L; l++) maxAbs = Math.max(maxAbs, Math.abs(v[l]!));
   const tol = 64 * Number.EPSILON * n * maxAbs;
