@@ -152,7 +152,7 @@ function logRatiosNearOneLinear(levels: Levels, logN: number, u: Float64Array): 
 function logRatiosLinear(levels: Levels, logN: number, u: Float64Array): void {
   const N = Math.exp(logN);
   const { count, logMass, mass, cdf, above } = levels;
-  // Imported bindings are read through a getter under tsx's module transform: kept out of the loop.
+  // Read once: where this module is loaded as CommonJS, an imported binding is a getter call per read.
   const smallT = SMALL_T;
   let xBelow = Number.POSITIVE_INFINITY;
   for (let l = 0; l < count; l++) {
