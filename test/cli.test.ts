@@ -87,6 +87,33 @@ describe.concurrent("bonkl: results", () => {
     expect(out.logUpperTail as number).toBeCloseTo(Math.log(430528 / 9765625), 12);
   });
 
+  it("tail --grid --json: the quantised sum's law, its step, and brackets that hold the exact tails", async () => {
+    // Rewards 0, 1, π at n = 5: enumeration gives the exact tails (method "enumeration").
+    const model = '{"p":[0.5,0.25,0.25],"r":[0,1,3.141592653589793]}';
+    const exact = await json(["tail", "--model", model, "--length", "5", "--at", "6"]);
+    expect(exact.method).toBe("enumeration");
+    const out = await json(["tail", "--model", model, "--length", "5", "--at", "6", "--grid", "0.1"]);
+    expect(sortedKeys(out)).toEqual(
+      [
+        "errorKind",
+        "grid",
+        "logLowerTail",
+        "logPmf",
+        "logUpperTail",
+        "lowerTailBracket",
+        "method",
+        "relErrorBound",
+        "sumError",
+        "upperTailBracket",
+      ].sort(),
+    );
+    expect(out.grid).toBe(0.1);
+    expect(out.sumError).toBeCloseTo(0.25, 15);
+    const [lo, hi] = out.upperTailBracket as [number, number];
+    expect(lo).toBeLessThanOrEqual(exact.logUpperTail as number);
+    expect(exact.logUpperTail as number).toBeLessThanOrEqual(hi);
+  });
+
   it("sequence --json: the documented fields; --sweep gives an array converging to the optimum", async () => {
     const one = await json(["sequence", "--model", "ternary", "--length", "1000", "--kl-rate", "0.5"]);
     expect(sortedKeys(one)).toEqual(
@@ -362,7 +389,12 @@ const badInput: ReadonlyArray<readonly [name: string, args: readonly string[], p
   [
     "tail on nearly-lattice rewards, too long to enumerate, where the saddlepoint is not sound",
     ["tail", "--model", '{"p":[0.5,0.25,0.25],"r":[0,1e-7,1]}', "--length", "1e8", "--at", "3e7"],
-    /lattice/,
+    /lattice.*--grid h/,
+  ],
+  [
+    "tail with a grid step of 0",
+    ["tail", "--model", "ternary", "--length", "10", "--at", "5", "--grid", "0"],
+    /^bonkl: error: --grid: /,
   ],
   ["unknown option", ["tilt", "--model", "ternary", "--kl", "0.1", "--bogus"], /--bogus/],
 ];

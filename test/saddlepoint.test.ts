@@ -9,7 +9,7 @@ import { latticeOf } from "../src/core/sequence/lattice.js";
 import { logNormalUpper, millsMinusReciprocal, normalUpper } from "../src/core/sequence/normalTail.js";
 import { bahadurRaoUpperTail, saddlepointUpperTail } from "../src/core/sequence/saddlepoint.js";
 import { sumTail } from "../src/core/sequence/sumLaw.js";
-import { tailSummary } from "../src/core/summaries.js";
+import { quantisedTailSummary, tailSummary } from "../src/core/summaries.js";
 import { close, SEED, thrown } from "./support/assert.js";
 
 const ternary = createModel({ p: [0.5, 0.3, 0.2], r: [0, 1, 2] });
@@ -299,6 +299,61 @@ describe("tail of short non-lattice sums by enumeration", () => {
           else close(got, Math.log(want), 1e-12, 1e-14); // brute force sums to 1 only within rounding
         }
       }
+    }
+  });
+});
+
+describe("tail with a grid: the quantised sum's exact law and brackets on the true tails", () => {
+  // |S_n − S_n^q| ≤ n·h/2 for every sequence, so the brackets must contain the true tails. The reference
+  // is the exact enumeration of the unquantised law (n ≤ 6), an independent route.
+  const bracketed = (lo: number, v: number, hi: number) => {
+    // The engines' bound (≤ 1e-11 relative in log) and enumeration's: a hair of slack.
+    const slack = Number.isFinite(v) ? 1e-10 * Math.max(1, Math.abs(v)) : 0;
+    expect(lo).toBeLessThanOrEqual(v + slack);
+    expect(v).toBeLessThanOrEqual(hi + slack);
+  };
+
+  it("contains the exact tails of random non-lattice models, for any step", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.05, max: 1, noNaN: true }), { minLength: 2, maxLength: 4 }),
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.constantFrom(0.5, 0.1, 0.013),
+        (w, rs, n, where, h) => {
+          const model = createModel({ counts: w, r: rs.slice(0, w.length) });
+          const s = n * (model.rMin + where * (model.rMax - model.rMin));
+          const exact = tailSummary(model, n, s);
+          const q = quantisedTailSummary(model, n, s, h);
+          expect(q.grid).toBe(h);
+          expect(q.sumError).toBe((n * h) / 2);
+          expect(q.errorKind).toBe("bound");
+          bracketed(q.upperTailBracket[0]!, exact.logUpperTail, q.upperTailBracket[1]!);
+          bracketed(q.lowerTailBracket[0]!, exact.logLowerTail, q.lowerTailBracket[1]!);
+          // The quantised sum's own tails lie inside the brackets too (the tails are monotone in s).
+          bracketed(q.upperTailBracket[0]!, q.logUpperTail, q.upperTailBracket[1]!);
+        },
+      ),
+      { seed: SEED, numRuns: 150 },
+    );
+  });
+
+  it("on a lattice whose step is the grid, changes nothing", () => {
+    const plain = tailSummary(ternary, 40, 30);
+    const q = tailSummary(ternary, 40, 30, 1);
+    expect(q.logUpperTail).toBe(plain.logUpperTail);
+    expect(q.logLowerTail).toBe(plain.logLowerTail);
+    expect(q.logPmf).toBe(plain.logPmf);
+  });
+
+  it("answers where the saddlepoint refuses, and refuses a bad step by name", () => {
+    const nearLattice = createModel({ p: [0.5, 0.25, 0.25], r: [0, 1e-7, 1] });
+    expect(() => tailSummary(nearLattice, 1e8, 3e7)).toThrow(/--grid/);
+    const q = quantisedTailSummary(nearLattice, 1e8, 3e7, 0.01);
+    expect(q.upperTailBracket[0]!).toBeLessThanOrEqual(q.upperTailBracket[1]!);
+    for (const h of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(thrown(() => tailSummary(nearLattice, 10, 3, h)).field).toBe("grid");
     }
   });
 });

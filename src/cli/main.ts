@@ -183,11 +183,16 @@ program
   .addOption(modelOption())
   .requiredOption("--length <n>", "sequence length n (a whole number ≥ 1)")
   .requiredOption("--at <s>", "the value s of S_n")
+  .option(
+    "--grid <h>",
+    "quantise the rewards to step h first: the exact law of the quantised sum, and brackets on the true tails",
+  )
   .option("--json", "print one JSON document on stdout")
-  .action((opts: Common & { length: string; at: string }) => {
+  .action((opts: Common & { length: string; at: string; grid?: string }) => {
     const model = loadModel(opts.model);
     const n = parseReal(opts.length, "--length");
-    printResult(opts, tailSummary(model, n, parseReal(opts.at, "--at")));
+    const grid = opts.grid === undefined ? undefined : parseReal(opts.grid, "--grid");
+    printResult(opts, tailSummary(model, n, parseReal(opts.at, "--at"), grid));
   });
 
 program

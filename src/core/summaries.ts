@@ -8,6 +8,7 @@ import { bonSequence } from "./sequence/bonSequence.js";
 import { enumeratedTail } from "./sequence/compositions.js";
 import { latticeOf } from "./sequence/lattice.js";
 import { reflectedModel } from "./sequence/ldp.js";
+import { quantiseModel } from "./sequence/quantise.js";
 import { saddlepointUpperTail } from "./sequence/saddlepoint.js";
 import { sumTail } from "./sequence/sumLaw.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "./softBon.js";
@@ -168,9 +169,10 @@ export function sequenceSummary(model: Model, n: number, klRate: number, logN?: 
  * bound on the relative error of each log (`errorKind` "bound"). Other rewards: the saddlepoint
  * (Lugannani–Rice) tails with `logPmf` null (atoms of a non-lattice sum are not approximated) and
  * `relErrorBound` an asymptotic estimate of the relative error of each log, not a bound
- * (`errorKind` "estimate").
+ * (`errorKind` "estimate"). With a grid step h, the rewards are quantised first (quantisedTailSummary).
  */
-export function tailSummary(model: Model, n: number, s: number) {
+export function tailSummary(model: Model, n: number, s: number, grid?: number) {
+  if (grid !== undefined) return quantisedTailSummary(model, n, s, grid);
   if (!isConstantReward(model) && !latticeOf(model)) {
     // Short sequences: the exact law by enumerating the compositions of n over the reward levels.
     const exact = Number.isInteger(n) && n >= 1 ? enumeratedTail(model, n, s) : undefined;
@@ -216,6 +218,32 @@ export function tailSummary(model: Model, n: number, s: number) {
     method: t.method as string,
     relErrorBound: t.relErrorBound,
     errorKind: "bound",
+  };
+}
+
+/**
+ * `bonkl tail --grid h`: the exact law of the quantised sum S_n^q (sequence/quantise.ts) at s, and
+ * brackets on the tails of the true S_n. Every sequence has |S_n − S_n^q| ≤ n·h/2, so
+ * {S_n^q ≥ s + nh/2} ⊆ {S_n ≥ s} ⊆ {S_n^q ≥ s − nh/2}, and likewise for the lower tail: the brackets are
+ * rigorous (up to the engines' stated relative errors), whatever the rewards.
+ */
+export function quantisedTailSummary(model: Model, n: number, s: number, h: number) {
+  const { model: q } = quantiseModel(model, h, "grid");
+  const half = (n * h) / 2;
+  const at = sumTail(q, n, s);
+  const below = sumTail(q, n, s - half);
+  const above = sumTail(q, n, s + half);
+  return {
+    logPmf: at.logPmf as number | null,
+    logUpperTail: at.logUpperTail,
+    logLowerTail: at.logLowerTail,
+    method: at.method as string,
+    relErrorBound: Math.max(at.relErrorBound, below.relErrorBound, above.relErrorBound),
+    errorKind: "bound",
+    grid: h,
+    sumError: half,
+    upperTailBracket: [above.logUpperTail, below.logUpperTail] as [number, number],
+    lowerTailBracket: [below.logLowerTail, above.logLowerTail] as [number, number],
   };
 }
 

@@ -264,7 +264,8 @@ export function saddlepointUpperTail(model: Model, n: number, s: number): Saddle
       step > 0 ? "at" : "model.r",
       `${step > 0 ? "" : "the rewards are not on a lattice, and "}the saddlepoint approximation of ${what()} is not ` +
         `sound (estimated relative error ${relErrorEstimate.toPrecision(2)} > ${MAX_RELATIVE_ERROR}; ` +
-        `it needs s strictly inside (n·r_min, n·r_max) and n large): use a larger n, or quantise the rewards`,
+        `it needs s strictly inside (n·r_min, n·r_max) and n large): use a larger n, or quantise the rewards ` +
+        `(--grid h)`,
     );
   }
   const result: SaddlepointTail = {
