@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { DOMParser } from "linkedom";
 import { afterAll, describe, expect, it } from "vitest";
+import { splitModelList } from "../src/cli/commands/report.js";
 import { loadModel } from "../src/cli/io.js";
 import { bestOfN } from "../src/core/bon.js";
 import { createModel, type Model } from "../src/core/model.js";
@@ -222,6 +223,30 @@ describe("bonkl report --quick", () => {
       // several colours (a blank or one-colour image fails).
       expect(stats.ink, name).toBeGreaterThan(0.01 * width * height);
       expect(stats.colours, name).toBeGreaterThan(20);
+    }
+  });
+
+  it("takes inline JSON models in --models, named by their place in the list", () => {
+    expect(splitModelList('ternary, {"p":[0.5,0.5],"r":[0,1]},bernoulli:0.3,')).toEqual([
+      "ternary",
+      '{"p":[0.5,0.5],"r":[0,1]}',
+      "bernoulli:0.3",
+    ]);
+    // Commas and brackets inside a JSON string do not split.
+    expect(splitModelList('{"outcomes":["a,]","b"],"p":[1,1],"r":[0,1]},ternary')).toEqual([
+      '{"outcomes":["a,]","b"],"p":[1,1],"r":[0,1]}',
+      "ternary",
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "bonkl-report-inline-"));
+    try {
+      const out = join(dir, "out");
+      const ok = bonkl("report", "--quick", "--models", 'ternary,{"p":[0.5,0.5],"r":[0,1]}', "--out", out);
+      expect(ok.status).toBe(0);
+      const res = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+      // Two equiprobable outcomes: log(1/p*) = log 2.
+      close(res["inline-2"].klMax, Math.LN2, 1e-15);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -59,17 +59,22 @@ export function registerReport(program: Command): void {
       "write a report (HTML with inline figures, PNGs, results.json) on the default or given models",
     )
     .option("--out <dir>", "output folder", "out/report")
-    .option("--models <m1,m2,…>", "models (presets or JSON files)", "ternary,bernoulli:0.3,subtlex-afinn")
+    .option(
+      "--models <m1,m2,…>",
+      "models (presets, JSON files or inline JSON)",
+      "ternary,bernoulli:0.3,subtlex-afinn",
+    )
     .option("--quick", "shorter sweeps, for a quick look")
     .action(async (opts: { out: string; models: string; quick?: boolean }) => {
-      const names = opts.models
-        .split(",")
-        .map((m) => m.trim())
-        .filter((m) => m !== "");
-      if (names.length === 0) throw new InputError("--models", "give at least one model");
-      if (new Set(names).size !== names.length) throw new InputError("--models", "a model is named twice");
+      const specs = splitModelList(opts.models);
+      if (specs.length === 0) throw new InputError("--models", "give at least one model");
+      if (new Set(specs).size !== specs.length) throw new InputError("--models", "a model is named twice");
       checkOut(opts.out);
-      const models = names.map((name) => ({ name, model: loadModel(name, "--models") }));
+      // An inline JSON model is named by its place in the list (its text would make poor file names).
+      const models = specs.map((spec, k) => ({
+        name: spec.startsWith("{") ? `inline-${k + 1}` : spec,
+        model: loadModel(spec, "--models"),
+      }));
       const { writeReport } = await import("../../report/report.js");
       const started = Date.now();
       const progress = progressOnStderr();
@@ -89,4 +94,31 @@ export function registerReport(program: Command): void {
         ].join("\n"),
       );
     });
+}
+
+/**
+ * The entries of a --models list: split at commas outside brackets, braces and JSON strings, so that
+ * inline JSON models (which contain commas) can be listed beside presets and files. Entries are trimmed;
+ * empty ones are dropped.
+ */
+export function splitModelList(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "{" || ch === "[") depth++;
+    else if (ch === "}" || ch === "]") depth--;
+    else if (ch === "," && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out.map((m) => m.trim()).filter((m) => m !== "");
 }
