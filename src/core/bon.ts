@@ -26,6 +26,9 @@ import { NeumaierSum } from "./numerics/sum.js";
  * log1p(P(v)/F(v⁻)), so neither F^N nor a difference of two powers is ever formed.
  * For N < e the ratio P_N(v)/P(v) = F^{N−1}(1 + ρ(1 − ρ^{N−1})/(1 − ρ)), ρ = F(v⁻)/F(v), is used
  * instead with N − 1 = expm1(log N): it keeps the KL's relative accuracy as N → 1.
+ * Each has two implementations (logRatios picks): one reading the tails linearly, with N itself formed,
+ * for the common case (every level mass a normal double, N ≤ e^700), where most levels cost one
+ * logarithm; and one entirely in logs for the rest (huge N, masses far below 1e-308).
  */
 
 export interface BonOptions {
