@@ -375,6 +375,49 @@ describe("best-of-N: bounds and monotonicity", () => {
   });
 });
 
+describe("best-of-N: the linear and the log-domain branches agree where they meet", () => {
+  // Up to log N = 700 (with every level mass a normal double) N is formed and the tails are read
+  // linearly; above, everything is in logs. The two compute the same formula: their results must agree
+  // to the log branch's rounding, ε·log N on A = N·(−log F).
+  it("at log N = 700, and at log N = 3 against the log branch forced by a tiny level", () => {
+    fc.assert(
+      fc.property(tiedModel, ({ counts, r }) => {
+        const m = weighted(counts, r);
+        const lo = bestOfN(m, { logN: 700 });
+        const hi = bestOfN(m, { logN: 700 * (1 + 1e-15) });
+        close(lo.kl, hi.kl, 1e-12, 1e-300);
+        close(lo.reward, hi.reward, 0, 1e-12 * (m.rMax - m.rMin + 1));
+        close(lo.winRate, hi.winRate, 1e-12);
+        lo.levelLogProbs.forEach((v, l) => {
+          const w = hi.levelLogProbs[l]!;
+          if (v === Number.NEGATIVE_INFINITY) expect(w).toBe(v);
+          else close(v, w, 1e-12, 1e-12);
+        });
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+    // A level of mass e^{−700} sends a model to the log branch for every N: adding it at the bottom
+    // leaves the law of the other levels unchanged to far below rounding.
+    fc.assert(
+      fc.property(tiedModel, ({ counts, r }) => {
+        const base = weighted(counts, r);
+        const logw = Array.from(base.logp);
+        const withTiny = createModel({ logp: [...logw, -700], r: [...Array.from(base.r), base.rMin - 1] });
+        expect(levelsOf(withTiny).linearTails).toBe(false);
+        expect(levelsOf(base).linearTails).toBe(true);
+        const a = bestOfN(base, { logN: 3 });
+        const b = bestOfN(withTiny, { logN: 3 });
+        close(a.kl, b.kl, 1e-12, 1e-15);
+        close(a.reward, b.reward, 0, 1e-12 * (base.rMax - base.rMin + 1));
+        a.levelLogProbs.forEach((v, l) => {
+          close(v, b.levelLogProbs[l + 1]!, 1e-12, 1e-12);
+        });
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // N → 1
 // ---------------------------------------------------------------------------------------------------
