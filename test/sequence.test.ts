@@ -60,6 +60,28 @@ describe("best-of-N over sequences against enumeration of all p^n sequences", ()
   }
 });
 
+describe("a sparse lattice past the direct engine: the compositions are enumerated", () => {
+  // Levels 0, 37, 101 and 253 steps apart: at n = 9 the law of S_n spans 2278 lattice points, past the
+  // direct engine, and has light residue classes the FFT would resolve point by point. Independent
+  // reference: best-of-N on the product model of all 4^9 sequences (integer rewards, so equal sums tie
+  // exactly there too).
+  it("n = 9, Δ = 0.3: method enumeration, reward, KL(π‖p^n) and KL(π‖φ^⊗n) as the product model's", () => {
+    const model = createModel({ p: [0.4, 0.3, 0.2, 0.1], r: [0, 37, 101, 253] });
+    expect(latticeOf(model)).toBeDefined();
+    const n = 9;
+    const delta = 0.3;
+    const got = bonSequence(model, n, delta);
+    expect(got.method).toBe("enumeration");
+    const { product, tokens } = productModel(model, n);
+    const direct = bestOfN(product, { logN: n * delta });
+    close(got.bon.rewardPerToken * n, direct.reward, 1e-12, 1e-12);
+    close(got.bon.klToReference, direct.kl, 1e-11, 1e-13);
+    const phi = tiltLogProbs(model, lambdaForKl(model, delta).point);
+    const logPhiN = Float64Array.from(tokens, (seq) => seq.reduce((acc, y) => acc + phi[y]!, 0));
+    close(got.bon.klToOptimal, klFromLogs(bonOutcomeLogProbs(product, direct), logPhiN), 1e-9, 1e-12);
+  });
+});
+
 describe("the paper's theorem: best-of-e^{nΔ} approaches the optimum per token", () => {
   // Yang et al. 2024: E R/n → x*, KL(π_N‖p^n)/n → Δ, KL(π_N‖φ^⊗n)/n → 0; MATH §3 adds the finite-n
   // laws n(x* − E R/n) ≈ log n/(2λ*) + O(1) and KL(π_N‖φ^⊗n) ≈ ½ log n + O(1).

@@ -7,7 +7,7 @@ import { checkKl, type LambdaSolution, lambdaForKl } from "../tilt.js";
 import { enumeratedLaw } from "./compositions.js";
 import { latticeOf } from "./lattice.js";
 import { autoGrids, quantiseModel } from "./quantise.js";
-import { sumLaw, sumTail } from "./sumLaw.js";
+import { DIRECT_AUTO_POINTS, sumLaw, sumTail } from "./sumLaw.js";
 
 /**
  * Best-of-N over memoryless sequences with additive reward against the KL-constrained optimum
@@ -102,7 +102,15 @@ export function bonSequence(
       throw e;
     }
   }
-  if (isConstantReward(model) || latticeOf(model)) return exactSequence(model, n, klRate, logN);
+  if (isConstantReward(model)) return exactSequence(model, n, klRate, logN);
+  const lattice = latticeOf(model);
+  if (lattice) {
+    // Past the direct engine's size the FFT takes over, and on a sparse lattice at moderate n (levels
+    // 0, 37, 101, 253 steps apart, n = 30–100) its law has light residue classes that it resolves one
+    // window per point, for seconds. The compositions are then few: enumerating them is exact and fast.
+    const law = n * lattice.span + 1 > DIRECT_AUTO_POINTS ? enumeratedLaw(model, n) : undefined;
+    return exactSequence(model, n, klRate, logN, law);
+  }
   const law = enumeratedLaw(model, n);
   if (law) return exactSequence(model, n, klRate, logN, law);
   // Non-lattice rewards, too long to enumerate: the finest automatic grid the engines handle.
