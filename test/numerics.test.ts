@@ -19,6 +19,7 @@ import {
 import { goldenSectionMin } from "../src/core/numerics/minimize.js";
 import { gaussLegendre, integrate } from "../src/core/numerics/quadrature.js";
 import { brentRoot, newtonBracketed } from "../src/core/numerics/roots.js";
+import { firstAtLeast } from "../src/core/numerics/search.js";
 import { dot, NeumaierSum, sum } from "../src/core/numerics/sum.js";
 import { close, EPS, INF, SEED } from "./support/assert.js";
 
@@ -781,5 +782,33 @@ describe("argsort", () => {
     expect(Array.from(argsort([]))).toEqual([]);
     expect(Array.from(argsort([3]))).toEqual([0]);
     expect(Array.from(argsort([2, 1, 2, 1]))).toEqual([1, 3, 0, 2]);
+  });
+});
+
+describe("firstAtLeast (binary search)", () => {
+  it("equals a linear scan for ≥ and >, with ties, on sorted arrays of any length", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 }), { maxLength: 40 }),
+        fc.double({ min: -6, max: 6, noNaN: true }),
+        (xs, t) => {
+          const sorted = Float64Array.from(xs).sort();
+          const scan = (pred: (x: number) => boolean) => {
+            const i = Array.from(sorted).findIndex(pred);
+            return i < 0 ? sorted.length : i;
+          };
+          expect(firstAtLeast(sorted, t)).toBe(scan((x) => x >= t));
+          expect(firstAtLeast(sorted, t, true)).toBe(scan((x) => x > t));
+          // On the values themselves: the first of each run of ties, and just past it.
+          for (const x of sorted) {
+            expect(sorted[firstAtLeast(sorted, x)]).toBe(x);
+            expect(firstAtLeast(sorted, x, true)).toBe(scan((y) => y > x));
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+    expect(firstAtLeast(new Float64Array(0), 1)).toBe(0);
+    expect(firstAtLeast(Float64Array.of(1, 2), Number.NaN)).toBe(2);
   });
 });

@@ -2,6 +2,7 @@ import type { Model } from "./model.js";
 import { sortValues } from "./numerics/argsort.js";
 import { expFast } from "./numerics/fastExp.js";
 import { cumulativeLogSumExp, logSumExp } from "./numerics/logspace.js";
+import { firstAtLeast } from "./numerics/search.js";
 import { NeumaierSum } from "./numerics/sum.js";
 
 /**
@@ -105,24 +106,12 @@ export function levelsOf(model: Model): Levels {
     if (!levelOf) {
       const { r, size } = model;
       levelOf = new Uint32Array(size);
-      for (let i = 0; i < size; i++) levelOf[i] = levelIndex(values, r[i]!);
+      for (let i = 0; i < size; i++) levelOf[i] = firstAtLeast(values, r[i]!);
     }
     return levelOf;
   });
   cache.set(model, levels);
   return levels;
-}
-
-/** The index of `v` in the strictly increasing `values`, which must contain it. */
-function levelIndex(values: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (values[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

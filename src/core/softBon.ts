@@ -3,6 +3,7 @@ import { type Levels, levelsOf, outcomeLogProbs } from "./levels.js";
 import type { Model } from "./model.js";
 import { cumulativeLogSumExp, klTerm, log1mexp, logSumExp } from "./numerics/logspace.js";
 import { integrate } from "./numerics/quadrature.js";
+import { firstAtLeast } from "./numerics/search.js";
 import { NeumaierSum } from "./numerics/sum.js";
 import { tiltAt, tiltLogProbs } from "./tilt.js";
 
@@ -189,15 +190,7 @@ class LevelIntegrand {
 
   /** First k with d_k ≥ t (strict = false) or d_k > t (strict = true); d is non-decreasing. */
   private search(t: number, strict: boolean): number {
-    const d = this.d;
-    let lo = 0;
-    let hi = d.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (strict ? d[mid]! > t : d[mid]! >= t) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    return firstAtLeast(this.d, t, strict);
   }
 
   /** The point being evaluated, s = base + u, and e^s when |s| ≤ 50 (else 0). */
