@@ -118,22 +118,16 @@ const KL_SERIES = Float64Array.from(FACT, (f, k) => (k - 1) / f);
  * For tiny Q this is y + Q/2 + …; it stays exact when Q is far below the smallest double.
  */
 export function logMinusLog1mExp(y: number): number {
-  // log(−log(1 − x)/x) = x/2 + 5x²/24 + x³/8 + …; below x = e^{−12} the x³ term is under 1e-16·|y|.
-  if (y < -12) {
-    const x = Math.exp(y);
-    return y + x * (0.5 + (5 / 24) * x);
-  }
+  // log(−log(1 − x)/x) = logLog1pRatio(−x), x = e^y: the series, exact to rounding below x = e^{−12}.
+  if (y < -12) return y + logLog1pRatio(-Math.exp(y));
   // log1mexp keeps 1 − e^y accurate when y is close to 0 (log1p(−e^y) would round e^y to 1).
   return Math.log(-log1mexp(-y));
 }
 
 /** log(log(1 + e^y)) for every real y: the log of log1pexp, exact for very negative y. */
 export function logLog1pExp(y: number): number {
-  // log(log(1 + x)/x) = −x/2 + 5x²/24 − x³/8 + …; below x = e^{−12} the x³ term is under 1e-16·|y|.
-  if (y < -12) {
-    const x = Math.exp(y);
-    return y + x * (-0.5 + (5 / 24) * x);
-  }
+  // log(log(1 + x)/x) = logLog1pRatio(x), x = e^y: the series, exact to rounding below x = e^{−12}.
+  if (y < -12) return y + logLog1pRatio(Math.exp(y));
   return Math.log(log1pexp(y));
 }
 
