@@ -6,7 +6,7 @@ import { logSumExp } from "../numerics/logspace.js";
 import { checkKl, type LambdaSolution, lambdaForKl } from "../tilt.js";
 import { enumeratedLaw } from "./compositions.js";
 import { latticeOf } from "./lattice.js";
-import { autoGrids, quantiseModel } from "./quantise.js";
+import { autoGrids, type Quantised, quantiseModel } from "./quantise.js";
 import { DIRECT_AUTO_POINTS, sumLaw, sumTail } from "./sumLaw.js";
 
 /**
@@ -86,11 +86,7 @@ export function bonSequence(
   if (options.grid !== undefined) {
     const q = quantiseModel(model, options.grid);
     try {
-      return {
-        ...exactSequence(q.model, n, klRate, logN),
-        grid: q.grid,
-        rewardErrorPerToken: q.rewardErrorPerToken,
-      };
+      return quantisedSequence(q, n, klRate, logN);
     } catch (e) {
       if (e instanceof InputError && GRID_SENSITIVE.has(e.field)) {
         throw new InputError(
@@ -122,11 +118,7 @@ export function bonSequence(
   const tried: string[] = [];
   for (const q of autoGrids(model, n, sigma, theta)) {
     try {
-      return {
-        ...exactSequence(q.model, n, klRate, logN),
-        grid: q.grid,
-        rewardErrorPerToken: q.rewardErrorPerToken,
-      };
+      return quantisedSequence(q, n, klRate, logN);
     } catch (e) {
       if (!(e instanceof InputError && GRID_SENSITIVE.has(e.field))) throw e;
       tried.push(show(q.grid));
@@ -138,6 +130,15 @@ export function bonSequence(
       `gives an accurate law ` +
       `of S_n at n = ${n}; give a grid step with --grid`,
   );
+}
+
+/** exactSequence on the quantised model, with the grid step and the reward error it brings. */
+function quantisedSequence(q: Quantised, n: number, klRate: number, logN: number): SequenceResult {
+  return {
+    ...exactSequence(q.model, n, klRate, logN),
+    grid: q.grid,
+    rewardErrorPerToken: q.rewardErrorPerToken,
+  };
 }
 
 /** The law of S_n outside a window, or from enumeration: values and log-masses in increasing order. */
