@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { InputError, show } from "../core/errors.js";
+import { readable } from "../core/format.js";
 import { parseJson } from "../core/json.js";
 import { createModel, type Model } from "../core/model.js";
 import { presetList, presetSpec } from "../core/presets.js";
@@ -90,20 +91,9 @@ export function toJson(value: unknown): string {
   );
 }
 
-/** A number for people: up to 10 significant digits, exact integers as they are. */
-export function fmt(v: unknown): string {
-  if (v === null) return "—";
-  if (typeof v === "boolean") return v ? "yes" : "no";
-  if (typeof v !== "number") return String(v);
-  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-4 || a >= 1e10) ? v.toExponential(9) : String(Number(v.toPrecision(10)));
-}
-
 /** An aligned table: a header row and rows of cells. */
 export function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cells = [header.map(String), ...rows.map((r) => r.map(fmt))];
+  const cells = [header.map(String), ...rows.map((r) => r.map(readable))];
   const widths = header.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? "").length)));
   return cells.map((r) => r.map((s, c) => (s ?? "").padStart(widths[c]!)).join("  ")).join("\n");
 }
@@ -117,7 +107,7 @@ export function keyValues(obj: Record<string, unknown>): string {
   return keys
     .map((k) => {
       const v = obj[k];
-      const text = Array.isArray(v) ? v.map(fmt).join(", ") : fmt(v);
+      const text = Array.isArray(v) ? v.map(readable).join(", ") : readable(v);
       return `${k.padEnd(width)}  ${text}`;
     })
     .join("\n");

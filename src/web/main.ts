@@ -1,3 +1,4 @@
+import { readable } from "../core/format.js";
 import type { SoftBonPoint } from "../core/frontier.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
 import type { FrontierSummary } from "../core/summaries.js";
@@ -9,7 +10,7 @@ import {
   frontierFigure,
   rateFigure,
 } from "./figures.js";
-import { exact, GROUPS, type NumbersData, readable, valueAt } from "./numbers.js";
+import { exact, GROUPS, type NumbersData, valueAt } from "./numbers.js";
 import type { ModelInfo, ModelSource, OutcomeRow, Reply, Request, Sequence, Tilt } from "./protocol.js";
 import { fromQuery, isValid, parseNumber, toQuery, type ViewState } from "./state.js";
 

@@ -92,14 +92,3 @@ export function valueAt(data: NumbersData, key: string): unknown {
 export function exact(v: unknown): string {
   return typeof v === "number" ? String(v) : JSON.stringify(v ?? null);
 }
-
-/** A value for people: 10 significant digits, as the CLI's tables. */
-export function readable(v: unknown): string {
-  if (v === null || v === undefined) return "—";
-  if (typeof v === "boolean") return v ? "yes" : "no";
-  if (typeof v !== "number") return String(v);
-  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-4 || a >= 1e10) ? v.toExponential(9) : String(Number(v.toPrecision(10)));
-}
