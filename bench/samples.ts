@@ -126,39 +126,16 @@ try {
       "--json",
     ]);
     const out = JSON.parse(run.stdout);
+    type Rows = Record<string, number>[];
+    const column = (rows: Rows, key: string) => rows.map((row) => row[key]!);
     const diff = Math.max(
-      maxDiff(
-        out.bon.map((b: { reward: number }) => b.reward),
-        ref.bon.reward,
+      // The best-of-N fields: bonkl gives one object per N, NumPy one array per field.
+      ...["reward", "gold", "kl", "winRate", "klBeirami"].map((key) =>
+        maxDiff(column(out.bon, key), ref.bon[key]),
       ),
-      maxDiff(
-        out.bon.map((b: { gold: number }) => b.gold),
-        ref.bon.gold,
-      ),
-      maxDiff(
-        out.bon.map((b: { kl: number }) => b.kl),
-        ref.bon.kl,
-      ),
-      maxDiff(
-        out.bon.map((b: { winRate: number }) => b.winRate),
-        ref.bon.winRate,
-      ),
-      maxDiff(
-        out.bon.map((b: { klBeirami: number }) => b.klBeirami),
-        ref.bon.klBeirami,
-      ),
-      maxDiff(
-        out.tilt.map((t: { reward: number }) => t.reward),
-        ref.tilt.map((t: { reward: number }) => t.reward),
-      ),
-      maxDiff(
-        out.tilt.map((t: { ess: number }) => t.ess),
-        ref.tilt.map((t: { ess: number }) => t.ess),
-      ),
-      maxDiff(
-        out.comparison.map((c: { tiltReward: number }) => c.tiltReward),
-        ref.comparison.map((c: { tiltReward: number }) => c.tiltReward),
-      ),
+      maxDiff(column(out.tilt, "reward"), column(ref.tilt, "reward")),
+      maxDiff(column(out.tilt, "ess"), column(ref.tilt, "ess")),
+      maxDiff(column(out.comparison, "tiltReward"), column(ref.comparison, "tiltReward")),
     );
     rows.push({
       input: file.replace("samples.", ""),
