@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defaultKlGrid } from "../src/cli/commands/estimate.js";
-import { openDuckDb } from "../src/data/samples.js";
+import { openDuckDb } from "../src/node/samples.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const arg = (name: string, fallback: number) => {

@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { presetSpec } from "../src/app/presets.js";
 import { createModel, type Model } from "../src/core/model.js";
-import { presetSpec } from "../src/core/presets.js";
 import { bonSequence, type SequenceResult } from "../src/core/sequence/bonSequence.js";
 import { measure, type Timing } from "./timing.js";
 

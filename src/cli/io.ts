@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { readable } from "../app/format.js";
+import { parseJson } from "../app/json.js";
+import { presetList, presetSpec } from "../app/presets.js";
 import { InputError, show } from "../core/errors.js";
-import { readable } from "../core/format.js";
-import { parseJson } from "../core/json.js";
 import { createModel, type Model } from "../core/model.js";
-import { presetList, presetSpec } from "../core/presets.js";
-import { subtlexAfinnSpec } from "../data/subtlexAfinn.js";
+import { subtlexAfinnSpec } from "../node/subtlexAfinn.js";
 
 /** Node-side input handling: files, inline JSON and presets, turned into core values or InputErrors. */
 

@@ -1,7 +1,5 @@
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError } from "commander";
-import { InputError } from "../core/errors.js";
-import { ldpSummary } from "../core/sequence/ldp.js";
 import {
   bonSummary,
   frontierSummary,
@@ -11,7 +9,9 @@ import {
   softBonSummary,
   tailSummary,
   tiltSummary,
-} from "../core/summaries.js";
+} from "../app/summaries.js";
+import { InputError } from "../core/errors.js";
+import { ldpSummary } from "../core/sequence/ldp.js";
 import { registerEstimate } from "./commands/estimate.js";
 import { registerReport } from "./commands/report.js";
 import { registerSample } from "./commands/sample.js";

@@ -1,7 +1,7 @@
 // What every command shares: the error and output conventions, the --model option, --plot files.
 import { Option } from "commander";
+import { presetList } from "../app/presets.js";
 import { InputError } from "../core/errors.js";
-import { presetList } from "../core/presets.js";
 import { keyValues, table, toJson } from "./io.js";
 
 /** Core field names → the flags a CLI user typed. */

@@ -1,9 +1,3 @@
-import { levelsOf } from "../core/levels.js";
-import type { Model } from "../core/model.js";
-import { rewardLaw } from "../core/rewardLaw.js";
-import { latticeOf } from "../core/sequence/lattice.js";
-import { type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
-import { softBestOfN, softBonOutcomeLogProbs } from "../core/softBon.js";
 import {
   type FrontierSummary,
   frontierSummary,
@@ -11,7 +5,13 @@ import {
   parseSweep,
   sequenceSummary,
   tiltSummary,
-} from "../core/summaries.js";
+} from "../app/summaries.js";
+import { levelsOf } from "../core/levels.js";
+import type { Model } from "../core/model.js";
+import { rewardLaw } from "../core/rewardLaw.js";
+import { latticeOf } from "../core/sequence/lattice.js";
+import { type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
+import { softBestOfN, softBonOutcomeLogProbs } from "../core/softBon.js";
 import { lambdaForKl, optimalReward, tiltLogProbs } from "../core/tilt.js";
 
 /**

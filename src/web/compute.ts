@@ -1,8 +1,3 @@
-import { defaultTemperatures, type SoftBonPoint, softBonCurve } from "../core/frontier.js";
-import { levelsOf } from "../core/levels.js";
-import { isConstantReward, type Model } from "../core/model.js";
-import { rewardLaw } from "../core/rewardLaw.js";
-import { DEFAULT_GRID, type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
 import {
   bonSummary,
   frontierSummary,
@@ -10,7 +5,12 @@ import {
   sequenceSummary,
   softBonSummary,
   tiltSummary,
-} from "../core/summaries.js";
+} from "../app/summaries.js";
+import { defaultTemperatures, type SoftBonPoint, softBonCurve } from "../core/frontier.js";
+import { levelsOf } from "../core/levels.js";
+import { isConstantReward, type Model } from "../core/model.js";
+import { rewardLaw } from "../core/rewardLaw.js";
+import { DEFAULT_GRID, type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
 import { lambdaForKl } from "../core/tilt.js";
 import type {
   Bon,

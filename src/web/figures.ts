@@ -1,6 +1,6 @@
 import * as Plot from "@observablehq/plot";
+import type { FrontierSummary } from "../app/summaries.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
-import type { FrontierSummary } from "../core/summaries.js";
 import { type LegendEntry, legendMark, type Pt, sampleLine, swatch } from "../plot/legend.js";
 import { PALETTE, SVG_NS } from "../plot/style.js";
 import type { Bon, OutcomeRow, Sequence, SoftBon } from "./protocol.js";

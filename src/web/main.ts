@@ -1,7 +1,7 @@
-import { readable } from "../core/format.js";
+import { readable } from "../app/format.js";
+import type { FrontierSummary } from "../app/summaries.js";
 import type { SoftBonPoint } from "../core/frontier.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
-import type { FrontierSummary } from "../core/summaries.js";
 import { downloadJson, downloadPng, downloadSvg } from "./download.js";
 import {
   convergenceFigure,

@@ -1,7 +1,7 @@
+import { parseJson } from "../app/json.js";
+import { presetList, presetSpec } from "../app/presets.js";
 import { InputError, show } from "../core/errors.js";
-import { parseJson } from "../core/json.js";
 import { createModel, type Model, type ModelSpec } from "../core/model.js";
-import { presetList, presetSpec } from "../core/presets.js";
 import type { ModelSource } from "./protocol.js";
 
 /**

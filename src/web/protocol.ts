@@ -1,12 +1,12 @@
-import type { SoftBonPoint } from "../core/frontier.js";
-import type { LdpSummary } from "../core/sequence/ldp.js";
 import type {
   bonSummary,
   FrontierSummary,
   sequenceSummary,
   softBonSummary,
   tiltSummary,
-} from "../core/summaries.js";
+} from "../app/summaries.js";
+import type { SoftBonPoint } from "../core/frontier.js";
+import type { LdpSummary } from "../core/sequence/ldp.js";
 
 /** Messages between the page and its worker. Every reply carries the id of the request it answers. */
 

@@ -7,7 +7,7 @@ import { MIN_TRUSTED_ESS } from "../../core/estimate/empirical.js";
 import { PooledAccumulator, type PooledEstimate } from "../../core/estimate/pooled.js";
 import { estimatePrompt, type PromptEstimate } from "../../core/estimate/promptEstimate.js";
 import { scoreLevels } from "../../core/estimate/tiltLevels.js";
-import { openSamples, type SampleColumns, type SampleSummary } from "../../data/samples.js";
+import { openSamples, type SampleColumns, type SampleSummary } from "../../node/samples.js";
 import { csv, parseReal, parseRealList, table, toJson } from "../io.js";
 import { checkPlotFiles, emit, writePlots } from "../shared.js";
 

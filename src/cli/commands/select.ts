@@ -11,7 +11,7 @@ import {
   readExpression,
   type SampleColumns,
   sampleFormat,
-} from "../../data/samples.js";
+} from "../../node/samples.js";
 import { parseReal } from "../io.js";
 
 export type SelectMethod =
