@@ -161,6 +161,7 @@ export function sequenceSummary(model: Model, n: number, klRate: number, logN?: 
     method: r.method,
     grid: r.grid,
     rewardErrorPerToken: r.rewardErrorPerToken,
+    accuracy: { ...r.accuracy },
   };
 }
 
