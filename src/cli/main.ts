@@ -1,5 +1,6 @@
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError } from "commander";
+import { sequenceAccuracyWarnings } from "../app/accuracy.js";
 import {
   bonSummary,
   frontierSummary,
@@ -214,6 +215,7 @@ program
     [],
   )
   .option("--json", "print one JSON document on stdout")
+  .option("--strict", "refuse (exit 2) when a field cannot be given to its documented tolerance")
   .action(
     async (
       opts: Common & {
@@ -223,8 +225,18 @@ program
         logN?: string;
         grid?: string;
         plot: string[];
+        strict?: boolean;
       },
     ) => {
+      // Fields whose error bound exceeds the documented tolerance: a warning each, or a refusal.
+      const checkAccuracy = (runs: Parameters<typeof sequenceAccuracyWarnings>[0][]): void => {
+        const lines = runs.flatMap(sequenceAccuracyWarnings);
+        if (lines.length > 0 && opts.strict) {
+          const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : "";
+          throw new InputError("--strict", `${lines[0]}${more}`);
+        }
+        for (const line of lines) process.stderr.write(`bonkl: warning: ${line}\n`);
+      };
       checkPlotFiles(opts.plot);
       exactlyOne(opts, ["length", "sweep"]);
       const model = loadModel(opts.model);
@@ -234,9 +246,17 @@ program
       if (opts.length !== undefined) {
         if (opts.plot.length > 0) throw new InputError("--plot", "the convergence figure needs --sweep");
         const r = sequenceSummary(model, parseReal(opts.length, "--length"), klRate, logN, grid);
+        checkAccuracy([r]);
         if (opts.json) return emit(toJson(r));
-        const { optimal, bon, ...top } = r;
-        return emit(keyValues({ ...top, ...prefixed("optimal.", optimal), ...prefixed("bon.", bon) }));
+        const { optimal, bon, accuracy, ...top } = r;
+        return emit(
+          keyValues({
+            ...top,
+            ...prefixed("optimal.", optimal),
+            ...prefixed("bon.", bon),
+            ...prefixed("accuracy.", accuracy),
+          }),
+        );
       }
       const ns = parseSweep(opts.sweep!, "--sweep");
       // A bar on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean).
@@ -256,6 +276,7 @@ program
       });
       bar?.update(ns.length, { n: ns[ns.length - 1] });
       bar?.stop();
+      checkAccuracy(runs);
       if (opts.plot.length > 0) {
         const { sequenceFigure } = await import("../plot/sequence.js");
         await writePlots(

@@ -63,7 +63,7 @@ export function ddDiv(a: DD, b: DD): DD {
 }
 
 /** ln 2 to double-double precision. */
-const LN2: DD = { hi: 0.6931471805599453, lo: 2.3190468138462996e-17 };
+const LN2: DD = { hi: Math.LN2, lo: 2.3190468138462996e-17 };
 
 /** e^a for a double-double a (to double precision only below −700; +∞ above 709.7). */
 export function ddExp(a: DD): DD {

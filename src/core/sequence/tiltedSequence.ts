@@ -14,8 +14,8 @@ import { refineTilt, tiltConstants } from "./tiltConstants.js";
  * convolution (small supports) or one shifted FFT window, each accurate in absolute terms near the
  * tilted centre, and the O(n) constants n·d(θ), n·μ in double-double. The KL to the optimum is then
  * KL(π‖P_θN) − τ·E[K − nμ̃] + n·B, τ = λ* − θ_N and B = Λ(λ*) − Λ(θ_N) − τμ̃ ≥ 0 (both in steps), so no
- * O(n) terms cancel. Returns undefined where this frame does not apply (a window the FFT cannot
- * resolve to 1e-11 everywhere best-of-N has mass, or F ≤ ½ there): the caller's general engine then answers.
+ * O(n) terms cancel. Returns undefined where this frame does not apply (an FFT window that does not
+ * resolve the upper tail, or F ≤ ½ where best-of-N has mass): the caller's general engine then answers.
  */
 export interface TiltedSequence {
   /** E_π S_n / n. */
@@ -37,8 +37,6 @@ export interface TiltedSequence {
 
 /** Nats of best-of-N mass left above the window (e^{−60}) and below it (A ≥ e^{60}). */
 const TAIL_NATS = 60;
-/** Largest relative error of P_θ accepted from the FFT at a point where best-of-N may have mass. */
-const FFT_RELATIVE = 1e-11;
 const EPS = Number.EPSILON;
 
 /** −log(1 − e) for the relative error e of a probability: the error of its log. */
@@ -73,7 +71,7 @@ export function tiltedSequence(
   const err = new Float64Array(J);
   for (let j = 0; j < J; j++) x[j] = -offsetFrom(n, mu, kLo + j);
   let method: TiltedSequence["method"];
-  let ok = true;
+  let first = 0;
   if (lat.ks.length === 2) {
     method = "binomial";
     // K counts the upper level: Binomial(n, p_θ) exactly, p_θ and q_θ each to a few ε.
@@ -104,7 +102,10 @@ export function tiltedSequence(
     const win = shiftedWindow(lat, n, theta, reachable);
     const W = win.tilted.length;
     if (kLo < win.windowLo || kHi > win.windowLo + W - 1) return undefined;
-    for (let j = 0; j < J && ok; j++) {
+    // From the top down: a point the FFT does not resolve (noise, or a relative error ≥ ½) ends the
+    // window below it, where best-of-N has no mass (A ≥ e^{60}), and the bound on the mass below covers
+    // the rest; above the centre it sends the question to the general engine.
+    for (let j = J - 1; j >= 0; j--) {
       const K = kLo + j;
       if (!reachable(K)) {
         m[j] = Number.NEGATIVE_INFINITY;
@@ -112,19 +113,22 @@ export function tiltedSequence(
       }
       const v = win.tilted[K - win.windowLo]!;
       const rel = win.absError / v;
-      if (!(v > 0) || !(rel <= FFT_RELATIVE)) ok = false;
+      if (!(v > 0) || !(rel < 0.5)) {
+        if (x[j]! >= 0) return undefined;
+        first = j + 1;
+        break;
+      }
       m[j] = Math.log(v) - theta * x[j]!;
       err[j] = logError(rel);
     }
   }
-  if (!ok) return undefined;
   for (let j = 0; j < J; j++) err[j] = err[j]! + 2 * EPS * Math.abs(theta * x[j]!);
   let maxMinusLogW = 0;
   for (let l = 0; l < tilt.w.length; l++) maxMinusLogW = Math.max(maxMinusLogW, -Math.log(tilt.w[l]!));
   const law: ShiftedLaw = {
-    x,
-    m,
-    err,
+    x: x.subarray(first),
+    m: m.subarray(first),
+    err: err.subarray(first),
     theta,
     C: ddValue(C),
     c,
