@@ -2,7 +2,7 @@ import { InputError } from "../errors.js";
 import { logSumExp } from "../numerics/logspace.js";
 import { NeumaierSum } from "../numerics/sum.js";
 import { dd, ddSub, ddValue } from "./ddouble.js";
-import { fftInPlace } from "./fft.js";
+import { inverseRealFft } from "./fft.js";
 import type { Lattice } from "./lattice.js";
 import { tiltConstants } from "./tiltConstants.js";
 
@@ -194,11 +194,11 @@ export function shiftedWindow(
   const D = Math.round(shift);
   const delta = shift - D;
   const Dmod = ((D % W) + W) % W;
-  const re = new Float64Array(W);
-  const im = new Float64Array(W);
+  const half = W / 2;
+  const re = new Float64Array(half + 1);
+  const im = new Float64Array(half + 1);
   const noise = new NeumaierSum();
   const fftRound = eps * (3 * Math.log2(W) + 4);
-  const half = W / 2;
   const w = tilt.w;
   // z at frequency f: zr = −2Σ w sin²(x/2), zi = Σ w (x − sin x) with x = t·d (series for small x, where
   // the terms of Σ w sin x cancel against Σ w x = 0); zerr bounds the rounding of zi's terms.
@@ -247,10 +247,6 @@ export function shiftedWindow(
     const weight = f === 0 || f === half ? 1 : 2;
     const zabs = Math.abs(zr) + zerr;
     noise.add(weight * mod * (fftRound + 4 * eps * (2 + n * zabs) + 2 * Math.abs(t * nr0) * zabs));
-    if (f > 0 && f < half) {
-      re[W - f] = vr;
-      im[W - f] = -vi;
-    }
   };
   // Frequencies where |Y|^n is below SKIP are left at 0 unevaluated: on a cell of S frequencies between
   // two evaluated ones |Y|² ≤ their mean + E|d|·Δt (|d|Y|²/dt| ≤ 2E|d|), which bounds every |Y|^n
@@ -280,11 +276,12 @@ export function shiftedWindow(
     prevM2 = m2;
     if (b === half) break;
   }
-  fftInPlace(re, im, 1);
+  // One inverse real transform (the coefficients are Hermitian: f and W − f conjugate).
   const tilted = new Float64Array(W);
+  inverseRealFft(re, im, tilted);
   let peak = 0;
   for (let j = 0; j < W; j++) {
-    tilted[j] = re[j]! / W;
+    tilted[j] = tilted[j]! / W;
     if (tilted[j]! > tilted[peak]!) peak = j;
   }
   const absError = aliasBound + noise.value / W;
