@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createModel } from "../src/core/model.js";
+import type { createModel } from "../src/core/model.js";
 import { bonSequence } from "../src/core/sequence/bonSequence.js";
 import { inverseRealFft } from "../src/core/sequence/fft.js";
 import { formatTable, SEQUENCE_MODELS } from "./sequence.js";
@@ -78,7 +78,8 @@ for (const m of SEQUENCE_MODELS) {
       b.cpu.push(y.cpu);
       b.wall.push(y.wall);
       points = y.points;
-      agree = Math.abs(y.klPerToken - x.result.bon.klToReferencePerToken) / x.result.bon.klToReferencePerToken;
+      agree =
+        Math.abs(y.klPerToken - x.result.bon.klToReferencePerToken) / x.result.bon.klToReferencePerToken;
     }
     const fft = fftSeconds(points);
     body.push([
@@ -96,8 +97,19 @@ for (const m of SEQUENCE_MODELS) {
 py.stdin!.end();
 console.log(
   formatTable(
-    ["sequence", "window W", "bonkl CPU ms", "numpy CPU ms", "ratio CPU", "ratio wall", "bonkl / 1 FFT", "KL/n diff"],
+    [
+      "sequence",
+      "window W",
+      "bonkl CPU ms",
+      "numpy CPU ms",
+      "ratio CPU",
+      "ratio wall",
+      "bonkl / 1 FFT",
+      "KL/n diff",
+    ],
     body,
   ),
 );
-console.log(`\n${rounds} interleaved rounds (A B A B), medians with ranges; the machine was shared (prefer CPU).`);
+console.log(
+  `\n${rounds} interleaved rounds (A B A B), medians with ranges; the machine was shared (prefer CPU).`,
+);
