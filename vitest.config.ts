@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["test/*.test.ts", "test/{core,app,plot,node,web,support}/**/*.test.ts"],
+          include: ["test/*.test.ts", "test/{core,app,plot,node,web,docs,support}/**/*.test.ts"],
           sequence: { groupOrder: 0 },
         },
       },
