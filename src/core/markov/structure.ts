@@ -39,27 +39,6 @@ function successors(
   };
 }
 
-function predecessors(chain: MarkovChain, hub: number): (v: number, visit: (w: number) => void) => void {
-  const { rowStart, col, val, lowRank, k } = chain;
-  // Reverse adjacency of S, built once.
-  const count = new Int32Array(k + 1);
-  for (let a = 0; a < k; a++)
-    for (let i = rowStart[a]!; i < rowStart[a + 1]!; i++) if (val[i]! > 0) count[col[i]! + 1]!++;
-  for (let b = 0; b < k; b++) count[b + 1]! += count[b]!;
-  const from = new Int32Array(count[k]!);
-  const fill = count.slice();
-  for (let a = 0; a < k; a++)
-    for (let i = rowStart[a]!; i < rowStart[a + 1]!; i++) if (val[i]! > 0) from[fill[col[i]!]!++] = a;
-  return (v, visit) => {
-    if (v === hub) {
-      if (lowRank) for (let a = 0; a < k; a++) if (lowRank.w[a]! > 0) visit(a);
-      return;
-    }
-    for (let i = count[v]!; i < count[v + 1]!; i++) visit(from[i]!);
-    if (lowRank && lowRank.u[v]! > 0) visit(hub);
-  };
-}
-
 function gcd(a: number, b: number): number {
   a = Math.abs(a);
   b = Math.abs(b);
