@@ -84,17 +84,24 @@ export function autoGrid(chain: MarkovChain, n: number): number {
   return range / S;
 }
 
+export interface MarkovSequenceOptions extends SequenceOptions {
+  /** Work up to which the direct recursion is used (default DIRECT_WORK); 0 forces the transform. */
+  readonly directBudget?: number;
+  /** "markov" runs the Markov engine on a memoryless chain too (to check it against bonSequence). */
+  readonly engine?: "auto" | "markov";
+}
+
 export function markovSequence(
   chain: MarkovChain,
   n: number,
   klRate: number,
-  options: SequenceOptions & { readonly directBudget?: number } = {},
+  options: MarkovSequenceOptions = {},
 ): MarkovSequenceResult {
   checkLength(n);
   checkKl(klRate, "klRate");
   const logN = options.logN ?? n * klRate;
   if (Number.isNaN(logN) || logN < 0) throw new InputError("logN", `log N must be ≥ 0, got ${show(logN)}`);
-  const memoryless = memorylessModel(chain);
+  const memoryless = options.engine === "markov" ? null : memorylessModel(chain);
   if (memoryless) {
     const r = bonSequence(memoryless, n, klRate, options);
     return {
