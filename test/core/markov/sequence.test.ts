@@ -54,7 +54,7 @@ describe("finite n against exact enumeration of all k^n sequences", () => {
       const lat = chainLattice(chain3)!;
       const law = directLogPmf(chain3, lat, n);
       const byS = new Map<number, number>();
-      r.forEach((s, i) => byS.set(s, (byS.get(s) ?? 0) + p[i]!));
+      for (let i = 0; i < r.length; i++) byS.set(r[i]!, (byS.get(r[i]!) ?? 0) + p[i]!);
       for (const [s, mass] of byS) close(Math.exp(law[s]!), mass, 1e-14);
     });
     for (const delta of [0.05, 0.4]) {
