@@ -122,10 +122,19 @@ function solveOptimum(chain: MarkovChain, delta: number): MarkovOptimum {
   return finish(at(res.x));
 }
 
-/** The tilt s with Λ'(s) = x (s ∈ ℝ), by safeguarded Newton on the increasing Λ'; null past the ends. */
-export function legendreTilt(chain: MarkovChain, x: number): { s: number; point: PerronPoint } | null {
+/**
+ * The tilt s with Λ'(s) = x (s ∈ ℝ), by Newton inside a bracket on the increasing Λ' (its derivative is
+ * Λ'' ≥ 0); null past the ends. `near` (a Perron point already computed, e.g. at λ*) is where the search
+ * starts: its vectors seed the power iterations and its Λ', Λ'' the first step.
+ */
+export function legendreTilt(
+  chain: MarkovChain,
+  x: number,
+  near?: PerronPoint,
+): { s: number; point: PerronPoint } | null {
   const seen = new Map<number, PerronPoint>();
-  let last: PerronPoint | undefined;
+  let last: PerronPoint | undefined = near;
+  if (near && Number.isFinite(near.variance)) seen.set(near.lambda, near);
   const at = (s: number): PerronPoint => {
     let p = seen.get(s);
     if (!p) {
@@ -135,35 +144,33 @@ export function legendreTilt(chain: MarkovChain, x: number): { s: number; point:
     }
     return p;
   };
-  const p0 = at(0);
-  if (x === p0.mean) return { s: 0, point: p0 };
+  const p0 = at(near && Number.isFinite(near.variance) ? near.lambda : 0);
+  if (x === p0.mean) return { s: p0.lambda, point: p0 };
   const dir = x > p0.mean ? 1 : -1;
   const gap = minGap(chain);
-  let a = 0;
-  let b = dir * Math.max(Math.abs(x - p0.mean) / (p0.variance || 1), 1e-3);
+  const newton = p0.lambda + (x - p0.mean) / (p0.variance || 1);
+  let a = p0.lambda;
+  let step = Math.max(1.25 * Math.abs(newton - a), 1e-3 * (1 + Math.abs(a)));
+  let b = a + dir * step;
   while (dir * (at(b).mean - x) < 0) {
     a = b;
-    b *= 4;
+    step *= 4;
+    b = a + dir * step;
     if (Math.abs(b) * gap > 3200) return null;
   }
-  const f = (s: number) => ({ f: dir * (at(s).mean - x), df: dir * at(s).variance });
   const [lo, hi] = dir > 0 ? [a, b] : [b, a];
-  // newtonBracketed wants f increasing on [lo, hi]: in s for dir > 0; for dir < 0 flip the variable.
-  const res =
-    dir > 0
-      ? newtonBracketed(f, lo, hi, hi, { xRelTol: 1e-15 })
-      : newtonBracketed(
-          (t) => {
-            const r = f(-t);
-            return { f: r.f, df: -r.df };
-          },
-          -hi,
-          -lo,
-          -lo,
-          { xRelTol: 1e-15 },
-        );
-  const s = dir > 0 ? res.x : -res.x;
-  return { s, point: at(s) };
+  const guess = Math.min(hi, Math.max(lo, newton));
+  const res = newtonBracketed(
+    (s) => {
+      const p = at(s);
+      return { f: p.mean - x, df: p.variance };
+    },
+    lo,
+    hi,
+    guess,
+    { xRelTol: 1e-15, xAbsTol: 1e-15 },
+  );
+  return { s: res.x, point: at(res.x) };
 }
 
 export interface MarkovRate {
@@ -184,7 +191,7 @@ export function markovRate(chain: MarkovChain, delta: number, x: number): Markov
   if (typeof x !== "number" || !Number.isFinite(x))
     throw new InputError("x", `expected a finite reward value, got ${show(x)}`);
   const opt = markovOptimum(chain, delta);
-  const sol = legendreTilt(chain, x);
+  const sol = legendreTilt(chain, x, opt.saturated ? undefined : opt.point);
   if (!sol) {
     return {
       x,

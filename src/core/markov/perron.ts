@@ -133,7 +133,7 @@ function powerIterate(
     let change = 0;
     for (let a = 0; a < k; a++) change = Math.max(change, Math.abs(y[a]! - x[a]!));
     [x, y] = [y, x];
-    if (change <= 2e-16) return { vec: x, iterations: it };
+    if (change <= 4e-16) return { vec: x, iterations: it };
     // Rounding leaves a floor of a few ε: stop once the change has not improved for a while below 1e-13.
     if (change < best * 0.999) {
       best = change;
