@@ -11,7 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["test/*.test.ts", "test/{core,app,plot,node,web}/**/*.test.ts"],
+          include: ["test/*.test.ts", "test/{core,app,plot,node,web,docs}/**/*.test.ts"],
           sequence: { groupOrder: 0 },
         },
       },

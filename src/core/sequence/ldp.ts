@@ -423,7 +423,7 @@ export interface LdpSummary {
 
 export const DEFAULT_GRID = 41;
 
-/** The `ldp` summary (issue §3): rates on a grid, Γ with its Rényi forms, cumulants, the exact-law check. */
+/** The `ldp` summary (MATH §4): rates on a grid, Γ with its Rényi forms, cumulants, the exact-law check. */
 export function ldpSummary(model: Model, delta: number, options: LdpOptions = {}): LdpSummary {
   const opt = optimum(model, delta);
   let xs: number[];
