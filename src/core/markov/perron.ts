@@ -11,7 +11,7 @@ import { chainStructure, requireIrreducible } from "./structure.js";
  *   with dP_λ = P_λ diag(r)); π_λ is the stationary law of the Doob transform Q(a, b) = P_λ(a, b) v_b/(ρ v_a).
  * - Λ''(λ) = the asymptotic variance of r under Q: σ² = 2 π(r̃ g) − π(r̃²), r̃ = r − Λ'(λ), where g solves
  *   the Poisson equation (I − Q) g = r̃ (Kemeny–Snell's fundamental matrix; e.g. Meyn & Tweedie, Markov
- *   Chains and Stochastic Stability, §17.4). Dense LU for small chains, the lazy fixed-point iteration
+ *   Chains and Stochastic Stability, ch. 17). Dense LU for small chains, the lazy fixed-point iteration
  *   g ← (r̃ + g + Q g)/2 for large sparse ones.
  *
  * The vectors come from power iteration on P_λ + c·I (c = 0 for an aperiodic chain, c ≈ ρ for a periodic

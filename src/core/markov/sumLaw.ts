@@ -544,7 +544,7 @@ export function markovWindow(chain: MarkovChain, lat: ChainLattice, n: number, l
   };
 }
 
-/** log P(K_n = K) from a window. */
+/** log P(K_n = K) for a K inside the range of a tilted window (its valid range for full accuracy). */
 export function windowLogPmf(win: MarkovWindow, K: number): number {
   const v = win.tilted[K - win.windowLo]!;
   return v > 0 ? Math.log(v) - win.theta * K + win.logConst : Number.NEGATIVE_INFINITY;
