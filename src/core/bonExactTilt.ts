@@ -2,6 +2,15 @@ import { type BonOptions, bestOfN } from "./bon.js";
 import { levelsOf } from "./levels.js";
 import type { Model } from "./model.js";
 
+/** Tolerance on the residuals of log g_N from a line, relative to 1 + |log g_N| (see bonExactTilt). */
+export const EXACT_TILT_TOLERANCE = 1e-10;
+
+/** The λ for which best-of-N equals the tilt φ_λ exactly. */
+export interface ExactTilt {
+  /** The tilt λ with π_N = φ_λ (Infinity: π_N = p(·|r = r_max)). */
+  readonly lambda: number;
+}
+
 /**
  * When is best-of-N exactly an exponential tilt? (MATH §7, the one-token question.) On a single-step
  * model π_N(y) = p(y) g_N(r(y)) with g_N(v) = P_N(v)/P(v) (MATH §2), and φ_λ(y) = p(y) e^{λ r(y) − Λ(λ)}.
@@ -16,13 +25,6 @@ import type { Model } from "./model.js";
  * at most EXACT_TILT_TOLERANCE·(1 + |log g_N(v_l)|). N = ∞ (log N = ∞) gives λ = ∞ (p given the top
  * level, the saturated tilt); so does a two-level slope beyond the doubles.
  */
-export const EXACT_TILT_TOLERANCE = 1e-10;
-
-export interface ExactTilt {
-  /** The tilt λ with π_N = φ_λ (Infinity: π_N = p(·|r = r_max)). */
-  readonly lambda: number;
-}
-
 export function bonExactTilt(model: Model, options: BonOptions): ExactTilt | null {
   const levels = levelsOf(model);
   const L = levels.count;

@@ -19,6 +19,7 @@ export * from "./frontier.js";
 export * from "./gap.js";
 export * from "./levels.js";
 export {
+  type DoobChain,
   doobTransform,
   legendreTilt,
   type MarkovOptimum,
@@ -27,9 +28,15 @@ export {
   markovRate,
 } from "./markov/asymptotics.js";
 export { createMarkovChain, isMarkovSpec, type MarkovChain, type MarkovSpec } from "./markov/chain.js";
-export { type PerronPoint, perronAt, stationaryMean } from "./markov/perron.js";
-export { type MarkovSequenceResult, markovSequence, memorylessModel } from "./markov/sequence.js";
-export { chainStructure, requireIrreducible } from "./markov/structure.js";
+export { type PerronOptions, type PerronPoint, perronAt, stationaryMean } from "./markov/perron.js";
+export {
+  type Asymptotic,
+  type MarkovSequenceOptions,
+  type MarkovSequenceResult,
+  markovSequence,
+  memorylessModel,
+} from "./markov/sequence.js";
+export { type ChainStructure, chainStructure, requireIrreducible } from "./markov/structure.js";
 export { type MarkovTail, markovTail } from "./markov/tail.js";
 export * from "./model.js";
 export * from "./numerics/argsort.js";

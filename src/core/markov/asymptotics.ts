@@ -28,6 +28,7 @@ export function klRateOf(chain: MarkovChain, p: PerronPoint): number {
   return Math.max(0, p.lambda * (p.mean - stationaryMean(chain)) - p.logRhoCentred);
 }
 
+/** The limit (n → ∞) KL-constrained optimum of a Markov reference at a per-token budget Δ (MATH §7). */
 export interface MarkovOptimum {
   /** λ* (Infinity when saturated). */
   readonly lambdaStar: number;
@@ -173,6 +174,7 @@ export function legendreTilt(
   return { s: res.x, point: at(res.x) };
 }
 
+/** The rate functions of S_n/n at one reward value x: under the reference and under the limit optimum. */
 export interface MarkovRate {
   readonly x: number;
   /** Cramér's rate I_p(x) of S_n/n under the reference. */

@@ -84,6 +84,7 @@ export function autoGrid(chain: MarkovChain, n: number): number {
   return range / S;
 }
 
+/** Options of markovSequence: the memoryless options plus the engine choice. */
 export interface MarkovSequenceOptions extends SequenceOptions {
   /** Work up to which the direct recursion is used (default DIRECT_WORK); 0 forces the transform. */
   readonly directBudget?: number;
@@ -91,6 +92,11 @@ export interface MarkovSequenceOptions extends SequenceOptions {
   readonly engine?: "auto" | "markov";
 }
 
+/**
+ * Best-of-e^{nΔ} against the finite-n KL-constrained optimum φ_n ∝ p^{(n)} e^{λ_n S_n} for a Markov
+ * reference (MATH §7): the same fields as bonSequence, computed on the exact law of S_n (forward recursion
+ * over (state, sum) for short sequences, the tilted matrix transform beyond), plus the limit optimum.
+ */
 export function markovSequence(
   chain: MarkovChain,
   n: number,

@@ -46,6 +46,7 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/** Reachable states, irreducibility and period of a chain (cached per chain). */
 export function chainStructure(chain: MarkovChain): ChainStructure {
   const hit = cache.get(chain);
   if (hit) return hit;
