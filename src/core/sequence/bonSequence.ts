@@ -10,6 +10,17 @@ import { autoGrids, type Quantised, quantiseModel } from "./quantise.js";
 import { DIRECT_AUTO_POINTS, type SumTail, sumLaw, sumTail } from "./sumLaw.js";
 import { type TiltedSequence, tiltedSequence } from "./tiltedSequence.js";
 
+/** Bounds on the absolute error of each field of a SequenceResult (see SequenceResult.accuracy). */
+export interface SequenceAccuracy {
+  readonly rewardPerToken: number;
+  readonly xStar: number;
+  readonly klToReference: number;
+  readonly klToReferencePerToken: number;
+  readonly klToOptimal: number;
+  readonly klToOptimalPerToken: number;
+  readonly gapTimesLength: number;
+}
+
 /**
  * Best-of-N over memoryless sequences with additive reward against the KL-constrained optimum
  * (MATH §3, Yang et al. 2024). Given a reward level s, best-of-N and the optimum are both p^n(·|R = s),
@@ -23,16 +34,6 @@ import { type TiltedSequence, tiltedSequence } from "./tiltedSequence.js";
  * evaluated as [KL(π_N‖p^n) − n d(λ*)] − λ*(E_π S − n x*). Either way `accuracy` bounds the absolute
  * error of each field, from the engines' own error bounds carried through (first order).
  */
-export interface SequenceAccuracy {
-  readonly rewardPerToken: number;
-  readonly xStar: number;
-  readonly klToReference: number;
-  readonly klToReferencePerToken: number;
-  readonly klToOptimal: number;
-  readonly klToOptimalPerToken: number;
-  readonly gapTimesLength: number;
-}
-
 export interface SequenceResult {
   readonly length: number;
   readonly klRate: number;
