@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { InputError } from "../core/errors.js";
 import { registerBon } from "./commands/bon.js";
@@ -14,6 +15,7 @@ import { registerSoftBon } from "./commands/softBon.js";
 import { registerTail } from "./commands/tail.js";
 import { registerTilt } from "./commands/tilt.js";
 import { FLAG, fail } from "./shared.js";
+import { VERSION } from "./version.js";
 
 // The CLI: one file per command in commands/, wired here, and one way of ending: a result on stdout
 // (status 0), one line for bad input (status 2), or an internal error (status 1).
@@ -22,6 +24,7 @@ const program = new Command();
 program
   .name("bonkl")
   .description("Exact KL-constrained alignment, best-of-N and soft best-of-N (all quantities in nats)")
+  .version(VERSION, "-V, --version", "print the version")
   .showHelpAfterError(false)
   .exitOverride()
   .configureOutput({ writeErr: () => {} });

@@ -85,10 +85,12 @@ export type Outcome<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: InputError };
 
+/** A result that is there. */
 export function success<T>(value: T): Outcome<T> {
   return { ok: true, value };
 }
 
+/** No result, and why. */
 export function refusal(error: InputError): { readonly ok: false; readonly error: InputError } {
   return { ok: false, error };
 }

@@ -28,6 +28,7 @@ export * from "./numerics/sum.js";
 export * from "./numerics/tiltSums.js";
 export * from "./optimum.js";
 export * from "./rewardLaw.js";
+export * from "./sequence/bonSequence.js";
 export * from "./sequence/compositions.js";
 export { cramerSolution, type RateSolution, rateFunction, reflectedModel } from "./sequence/cramer.js";
 export * from "./sequence/lattice.js";

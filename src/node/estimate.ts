@@ -8,6 +8,7 @@ import { scoreLevels } from "../core/estimate/tiltLevels.js";
 import { AtomicLines } from "./files.js";
 import { openSamples, type SampleColumns, type SampleSummary } from "./samples.js";
 
+/** What `estimateFile` reads and how it estimates (the `estimate` command's options, parsed). */
 export interface EstimateOptions {
   readonly columns: SampleColumns;
   readonly dropInvalid?: boolean;
@@ -20,9 +21,11 @@ export interface EstimateOptions {
   readonly minEss?: number;
   /** A .jsonl file for every prompt's estimates, one line per prompt (written atomically). */
   readonly perPrompt?: string;
+  /** Told notes for the user (an N capped, say). */
   readonly log?: (message: string) => void;
 }
 
+/** The pooled estimates with what they were computed from (the file's summary, its columns, N). */
 export interface EstimateRun {
   readonly result: PooledEstimate;
   readonly summary: SampleSummary;

@@ -64,6 +64,7 @@ export class AtomicLines {
     }
   }
 
+  /** Adds one line (without its newline). */
   write(line: string): void {
     this.pending.push(line);
     this.size += line.length;

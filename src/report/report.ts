@@ -18,7 +18,12 @@ export interface ReportOptions {
   readonly models: readonly { readonly name: string; readonly model: Model }[];
   readonly quick: boolean;
   /** Told the number of steps once, then each step's label as it starts. */
-  readonly progress: { start(total: number): void; step(label: string): void };
+  readonly progress: {
+    /** Called once with the number of steps. */
+    start(total: number): void;
+    /** Called as each step starts, with its label. */
+    step(label: string): void;
+  };
 }
 
 /** JSON with ±∞ as the strings "Infinity"/"-Infinity" (the CLI's convention; JSON has no infinities). */
@@ -26,6 +31,10 @@ export function resultsJson(results: unknown): string {
   return `${toJson(results)}\n`;
 }
 
+/**
+ * Computes every model's results, then writes `out`/report.html (figures inline as SVG), a PNG per figure
+ * and results.json, each file atomically; returns the results and the files written.
+ */
 export function writeReport(options: ReportOptions): {
   results: Record<string, ModelResults>;
   files: string[];

@@ -54,6 +54,7 @@ function budget(model: Model): number {
 /** One unit of work, named for a progress bar. */
 export interface Step {
   readonly label: string;
+  /** Does the work, filling the results. */
   readonly run: () => void;
 }
 

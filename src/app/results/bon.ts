@@ -22,12 +22,24 @@ export interface PolicyOutcome {
   readonly pi: number;
 }
 
+/**
+ * `bonkl bon`: best-of-N at real N ≥ 1 or log N ≥ 0 (exactly one): reward, exact KL with ties, the folklore
+ * bound and the win rate; n is null when N overflows a double. `withDistribution` adds π_N per outcome.
+ */
 export function bonSummary(model: Model, spec: BonSize): BonSummary;
+/**
+ * `bonkl bon`: best-of-N at real N ≥ 1 or log N ≥ 0 (exactly one): reward, exact KL with ties, the folklore
+ * bound and the win rate; n is null when N overflows a double. `withDistribution` adds π_N per outcome.
+ */
 export function bonSummary(
   model: Model,
   spec: BonSize,
   withDistribution: true,
 ): BonSummary & { readonly distribution: PolicyOutcome[] };
+/**
+ * `bonkl bon`: best-of-N at real N ≥ 1 or log N ≥ 0 (exactly one): reward, exact KL with ties, the folklore
+ * bound and the win rate; n is null when N overflows a double. `withDistribution` adds π_N per outcome.
+ */
 export function bonSummary(
   model: Model,
   spec: BonSize,

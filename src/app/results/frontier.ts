@@ -10,6 +10,7 @@ export interface FrontierSummary {
   rewardMax: number;
 }
 
+/** `bonkl frontier`: the optimal curve, best-of-N and soft best-of-N points of `frontier`, for printing. */
 export function frontierSummary(model: Model, options: FrontierOptions = {}): FrontierSummary {
   const f = frontier(model, options);
   const out: FrontierSummary = {

@@ -12,6 +12,10 @@ export interface GapSummary {
   readonly klToOptimalByIdentity: number;
 }
 
+/**
+ * `bonkl gap`: a policy (probabilities in the model's input order) against the optimum at its own KL,
+ * with KL(q‖φ) computed directly and by the identity; lambda is null when saturated.
+ */
 export function gapSummary(model: Model, policy: unknown): GapSummary {
   const g = policyGap(model, policy);
   return {

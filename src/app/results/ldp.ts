@@ -13,6 +13,7 @@ export interface LdpOutput {
   readonly checkGrid?: LdpSummary["checkGrid"];
 }
 
+/** The `ldp` result of a summary: λ null when saturated, the check's fields only with a check. */
 export function ldpOutput(s: LdpSummary): LdpOutput {
   return {
     lambda: s.saturated ? null : s.lambda,

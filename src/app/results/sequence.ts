@@ -21,6 +21,7 @@ export interface SequenceSummary {
   readonly rewardErrorPerToken: number;
 }
 
+/** `bonkl sequence` at one length n: bonSequence with λ as null when saturated, for printing. */
 export function sequenceSummary(
   model: Model,
   n: number,

@@ -11,14 +11,27 @@ export interface SoftBonSummary {
   readonly klToTilt: number;
 }
 
-type SoftBonSpec = BonSize & { readonly temperature: number };
+/** N or log N (exactly one) and the temperature τ > 0. */
+export type SoftBonSpec = BonSize & { readonly temperature: number };
 
+/**
+ * `bonkl soft-bon`: soft best-of-N at N (or log N) and temperature τ > 0: reward, KL to the reference and
+ * KL to the tilt φ_{1/τ}; n is null when N overflows a double. `withDistribution` adds π per outcome.
+ */
 export function softBonSummary(model: Model, spec: SoftBonSpec): SoftBonSummary;
+/**
+ * `bonkl soft-bon`: soft best-of-N at N (or log N) and temperature τ > 0: reward, KL to the reference and
+ * KL to the tilt φ_{1/τ}; n is null when N overflows a double. `withDistribution` adds π per outcome.
+ */
 export function softBonSummary(
   model: Model,
   spec: SoftBonSpec,
   withDistribution: true,
 ): SoftBonSummary & { readonly distribution: PolicyOutcome[] };
+/**
+ * `bonkl soft-bon`: soft best-of-N at N (or log N) and temperature τ > 0: reward, KL to the reference and
+ * KL to the tilt φ_{1/τ}; n is null when N overflows a double. `withDistribution` adds π per outcome.
+ */
 export function softBonSummary(
   model: Model,
   spec: SoftBonSpec,

@@ -27,12 +27,27 @@ export interface TiltOutcome {
   readonly phi: number;
 }
 
+/**
+ * `bonkl tilt`: the optimum φ_λ at a KL budget, a λ or a β (TiltSpec), with its reward, KL, log-partition
+ * and cumulants; lambda and logPartition are null (β = 0) when saturated. `withDistribution` adds φ per
+ * outcome in the model's input order (0 off the support).
+ */
 export function tiltSummary(model: Model, spec: TiltSpec): TiltSummary;
+/**
+ * `bonkl tilt`: the optimum φ_λ at a KL budget, a λ or a β (TiltSpec), with its reward, KL, log-partition
+ * and cumulants; lambda and logPartition are null (β = 0) when saturated. `withDistribution` adds φ per
+ * outcome in the model's input order (0 off the support).
+ */
 export function tiltSummary(
   model: Model,
   spec: TiltSpec,
   withDistribution: true,
 ): TiltSummary & { readonly distribution: TiltOutcome[] };
+/**
+ * `bonkl tilt`: the optimum φ_λ at a KL budget, a λ or a β (TiltSpec), with its reward, KL, log-partition
+ * and cumulants; lambda and logPartition are null (β = 0) when saturated. `withDistribution` adds φ per
+ * outcome in the model's input order (0 off the support).
+ */
 export function tiltSummary(
   model: Model,
   spec: TiltSpec,

@@ -26,6 +26,7 @@ export function scgf(model: Model, delta: number, t: number): ScgfPoint {
   return optimum(model, delta, "klRate").scgf(t);
 }
 
+/** Where to evaluate ldpSummary's rate function and SCGF, and the optional finite-n check. */
 export interface LdpOptions {
   /** Reward values at which to evaluate the rates (default: `grid` points over [r_min, r_max]). */
   readonly xs?: readonly number[];
@@ -44,6 +45,10 @@ export interface LdpOptions {
 
 export type { LdpCheck } from "./ldpCheck.js";
 
+/**
+ * Large deviations of S_n under the optimum φ_{λ*} at per-token budget Δ (MATH §4): λ*, x* = V(Δ), the
+ * rate functions J_Δ and I_p at each x, the SCGF Γ(t) with its Rényi forms, cumulants and the check.
+ */
 export interface LdpSummary {
   readonly lambda: number;
   readonly xStar: number;
@@ -59,6 +64,7 @@ export interface LdpSummary {
   readonly checkGrid?: number | null;
 }
 
+/** Points of the default x grid over [r_min, r_max] for the rate function. */
 export const DEFAULT_GRID = 41;
 
 /**
@@ -84,7 +90,7 @@ export function rateGrid(model: Model, options: Pick<LdpOptions, "xs" | "grid"> 
     : Array.from({ length: K }, (_, k) => (k === K - 1 ? rMax : rMin + ((rMax - rMin) * k) / (K - 1)));
 }
 
-/** The `ldp` summary (issue §3): rates on a grid, Γ with its Rényi forms, cumulants, the exact-law check. */
+/** The `ldp` summary (MATH §4): rates on a grid, Γ with its Rényi forms, cumulants, the exact-law check. */
 export function ldpSummary(model: Model, delta: number, options: LdpOptions = {}): LdpSummary {
   const opt = optimum(model, delta, "klRate");
   const xs = rateGrid(model, options);

@@ -22,6 +22,7 @@ export interface LdpCheck {
   readonly bracket?: [number, number];
 }
 
+/** The finite-n check at one length: its points and how their tails were computed. */
 export interface LdpCheckResult {
   readonly check: LdpCheck[];
   /** How the tails were computed: "exact" (lattice), or "grid" (quantised to checkGrid). */
