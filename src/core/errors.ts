@@ -55,11 +55,6 @@ export class InputError extends Error {
     this.path = path;
   }
 
-  /** The same error naming another field (a flag for a core field name), code and sentence kept. */
-  renamed(field: string): InputError {
-    return new InputError(field, this.detail, this.code);
-  }
-
   /** The error as a zod-like issue: `{ code, path, message }` with the sentence as `message`. */
   toJSON(): InputIssue {
     return { code: this.code, path: this.path, message: this.detail };

@@ -26,16 +26,6 @@ describe("InputError: code, path and sentence", () => {
     expect(new InputError("kl", "bad").code).toBe("invalid_value");
   });
 
-  it("renamed keeps the code and sentence under another field", () => {
-    const e = new InputError("klRate", "must be ≥ 0", "out_of_range").renamed("--kl-rate");
-    expect([e.field, e.detail, e.code, e.path]).toEqual([
-      "--kl-rate",
-      "must be ≥ 0",
-      "out_of_range",
-      ["--kl-rate"],
-    ]);
-  });
-
   it("an outcome is a value or an error, thrown only by orThrow", () => {
     expect(orThrow(success(3))).toBe(3);
     const no = refusal(new InputError("at", "no accurate digit", "inaccurate"));
