@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SEQUENCE_TOLERANCE, sequenceAccuracyWarnings, withinTolerance } from "../../src/app/accuracy.js";
-import { sequenceSummary } from "../../src/app/summaries.js";
+import { sequenceSummary } from "../../src/app/results/sequence.js";
 import { createModel } from "../../src/core/model.js";
 
 describe("sequence accuracy warnings", () => {
