@@ -424,8 +424,11 @@ function classicErrors(levels: Levels, bon: BonResult, eta: number): { kl: numbe
     const pi = Math.exp(lp);
     const logQ = levels.linearTails ? Math.log(above[l]!) : logAbove[l]!;
     const minusLogF = logQ < -Math.LN2 ? Math.exp(logQ) : -Math.log(cdf[l]!);
-    const A = Number.isFinite(logN) ? Math.exp(logN) * minusLogF : 0;
-    const e = A * Math.expm1(2 * eta + 4 * eps * Math.abs(logN)) + 2 * eta + 16 * eps * (1 + A);
+    // In logs: N itself overflows for log N > 709, and the top level has −log F = 0.
+    const A = minusLogF > 0 && Number.isFinite(logN) ? Math.exp(logN + Math.log(minusLogF)) : 0;
+    // (N = ∞ puts all the mass on the top level, where A = 0: no rounding of log N enters.)
+    const roundN = Number.isFinite(logN) ? 4 * eps * logN : 0;
+    const e = A > 0 ? A * Math.expm1(2 * eta + roundN) + 2 * eta + 16 * eps * (1 + A) : 2 * eta + 16 * eps;
     const u = lp - logMass[l]!;
     kl += pi * (e * (Math.abs(u) + 1) + eta + 2 * eps * Math.abs(logMass[l]!));
     reward += 2 * pi * e * Math.abs(values[l]! - mean) + pi * eps * Math.abs(values[l]!);
