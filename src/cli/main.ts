@@ -149,7 +149,7 @@ program
       const result = frontierSummary(model, { points, maxLogN, softN });
       if (opts.plot.length > 0) {
         const { frontierFigure } = await import("../plot/frontier.js");
-        await writePlots(opts.plot, frontierFigure(result));
+        await writePlots(opts.plot, (doc) => frontierFigure(doc, result));
       }
       if (opts.json) return emit(toJson(result));
       if (opts.csv) {
@@ -258,12 +258,7 @@ program
       bar?.stop();
       if (opts.plot.length > 0) {
         const { sequenceFigure } = await import("../plot/sequence.js");
-        await writePlots(
-          opts.plot,
-          sequenceFigure(
-            runs.map((r) => ({ ...r, lambda: r.lambda ?? Number.POSITIVE_INFINITY, method: "" })),
-          ),
-        );
+        await writePlots(opts.plot, (doc) => sequenceFigure(doc, runs));
       }
       if (opts.json) return emit(toJson(runs));
       emit(
@@ -346,7 +341,9 @@ program
               points: ldpSummary(model, delta, { ...options, checkLength: n, checkGrid }).check ?? [],
             }));
         const { ldpFigure } = await import("../plot/ldp.js");
-        await writePlots(opts.plot, ldpFigure(s, checks));
+        const { ldpCurves } = await import("../app/ldpCurves.js");
+        const curves = ldpCurves(model, delta, s);
+        await writePlots(opts.plot, (doc) => ldpFigure(doc, s, { checks, curves }));
       }
       const out = {
         lambda: s.saturated ? null : s.lambda,

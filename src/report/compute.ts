@@ -1,3 +1,4 @@
+import { type LdpCurves, ldpCurves } from "../app/ldpCurves.js";
 import {
   type FrontierSummary,
   frontierSummary,
@@ -80,6 +81,8 @@ export interface ModelResults {
     /** Largest |Γ(t) − its Rényi forms| over the t shown. */
     readonly renyiAgreement: number;
     readonly checks: { readonly n: number; readonly points: LdpCheckPoint[] }[];
+    /** J, I_p and Γ sampled finely for the figure's curves (the tables keep the 41 points above). */
+    readonly curves: LdpCurves;
   };
   /** Set when the sequence and large-deviation figures are left out: the rewards' lattice is too fine. */
   sequenceSkipped?: { readonly latticeSpan: number | null; readonly maxLatticeSpan: number };
@@ -214,7 +217,7 @@ function largeDeviations(model: Model, delta: number, quick: boolean): ModelResu
       }),
     };
   });
-  return { ...ldp, renyiAgreement, checks };
+  return { ...ldp, renyiAgreement, checks, curves: ldpCurves(model, delta, ldp) };
 }
 
 /** Spreads a distribution over the support back to every input outcome, in input order (policyGap's form). */

@@ -1,10 +1,10 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Model } from "../core/model.js";
+import { svgDocument, svgToPng } from "../node/render.js";
 import { frontierFigure } from "../plot/frontier.js";
 import { identityFigure } from "../plot/identity.js";
 import { ldpFigure } from "../plot/ldp.js";
-import { svgToPng } from "../plot/render.js";
 import { sequenceFigure } from "../plot/sequence.js";
 import { wordsFigure } from "../plot/words.js";
 import { type ModelResults, modelSteps, type Step } from "./compute.js";
@@ -63,24 +63,34 @@ function nominalWidth(svg: string): number | undefined {
 
 /** The figures of one model, drawn from its results only. */
 function modelFigures(name: string, r: ModelResults) {
+  const doc = svgDocument();
   return {
-    frontier: r.frontier ? frontierFigure(r.frontier, `${name}: reward against KL`) : "",
+    frontier: r.frontier ? frontierFigure(doc, r.frontier, { title: `${name}: reward against KL` }) : "",
     identity: r.frontier
       ? identityFigure(
+          doc,
           { optimal: r.frontier.optimal, policies: r.policies ?? [] },
           `${name}: other policies against the optimum`,
         )
       : "",
     sequence: (r.sequence ?? []).map(({ klRate, runs }) =>
-      sequenceFigure(
-        runs.map((run) => ({ ...run, lambda: run.lambda ?? Number.POSITIVE_INFINITY })),
-        `${name}: best-of-N, N = e^(nΔ), against the optimum, Δ = ${klRate.toPrecision(3)}`,
-      ),
+      sequenceFigure(doc, runs, {
+        title: `${name}: best-of-N, N = exp(nΔ), against the optimum, Δ = ${klRate.toPrecision(3)}`,
+      }),
     ),
-    ...(r.ldp ? { ldp: ldpFigure(r.ldp, r.ldp.checks, `${name}: large deviations under the optimum`) } : {}),
+    ...(r.ldp
+      ? {
+          ldp: ldpFigure(doc, r.ldp, {
+            checks: r.ldp.checks,
+            curves: r.ldp.curves,
+            title: `${name}: large deviations under the optimum`,
+          }),
+        }
+      : {}),
     ...(r.movers
       ? {
           words: wordsFigure(
+            doc,
             r.movers.gain,
             r.movers.lose,
             r.movers.klRate,

@@ -393,10 +393,11 @@ export function registerEstimate(program: Command): void {
       const plots = opts.plot as string[];
       if (plots.length > 0 || opts.report) {
         const { estimateFigure } = await import("../../plot/estimate.js");
-        const svg = estimateFigure(run.result);
-        if (plots.length > 0) await writePlots(plots, svg);
+        const { svgDocument } = await import("../../node/render.js");
+        const svg = estimateFigure(svgDocument(), run.result);
+        if (plots.length > 0) await writePlots(plots, () => svg);
         if (opts.report) {
-          const { writeEstimateReport } = await import("../../plot/estimate.js");
+          const { writeEstimateReport } = await import("../../node/estimateReport.js");
           writeEstimateReport(opts.report as string, run.result, svg, estimateText(run));
           process.stderr.write(`bonkl: wrote ${opts.report}/index.html\n`);
         }
