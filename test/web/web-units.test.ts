@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ldpCurves } from "../../src/app/ldpCurves.js";
 import { presetSpec } from "../../src/app/presets.js";
 import {
   bonSummary,
@@ -94,6 +95,7 @@ describe("the workers' results", () => {
       expect(of("softCurve").points).toEqual(frontierSummary(model, { softN: [6] }).softBon);
       expect(of("convergence").runs).toEqual(sweepLengths(50).map((n) => sequenceSummary(model, n, 0.4)));
       expect(of("rate").ldp).toEqual(ldpSummary(model, 0.4));
+      expect(of("rate").curves).toEqual(ldpCurves(model, 0.4, ldpSummary(model, 0.4)));
       expect(
         of("outcomes")
           .top.map((r) => r.outcome)
