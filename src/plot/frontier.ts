@@ -142,8 +142,8 @@ export function frontierPlot(data: FrontierData, options: FrontierOptions = {}):
   );
 
   // "N=…" labels for a few points, below and right of the point, or left of it when that side would
-  // cross the saturation rule, another label or another point; a point whose label fits on neither side
-  // has none.
+  // cross the saturation rule, the optimum's curve, another label or another point; a point whose label
+  // fits on neither side has none.
   type Box = { left: number; top: number; width: number; height: number };
   const labelled: { d: (typeof bon)[number]; text: string; right: boolean; box: Box }[] = [];
   const labelBox = (p: Pt, text: string, right: boolean): Box => {
@@ -159,6 +159,13 @@ export function frontierPlot(data: FrontierData, options: FrontierOptions = {}):
     const [x, y] = project([d.kl, d.reward]);
     return { left: x - WIDTHS.bon, top: y - WIDTHS.bon, width: 2 * WIDTHS.bon, height: 2 * WIDTHS.bon };
   });
+  // The optimum's curve, in pixels: a label written across it would be read as the curve's.
+  const curve = sampleLine(
+    optimal.map((d) => [d.kl, d.reward]),
+    project,
+  );
+  const inside = (b: Box, [x, y]: Pt) =>
+    x > b.left && x < b.left + b.width && y > b.top && y < b.top + b.height;
   for (const [i, d] of bon.entries()) {
     if (labelled.length >= MAX_LABELS) break;
     const n = formatSamples(d.n, d.logN);
@@ -182,7 +189,8 @@ export function frontierPlot(data: FrontierData, options: FrontierOptions = {}):
         box.left >= frame.left &&
         box.left + box.width <= frame.right &&
         labelled.every((e) => !overlaps(box, e.box, 2)) &&
-        dots.every((b, j) => j === i || !overlaps(box, b, 1));
+        dots.every((b, j) => j === i || !overlaps(box, b, 1)) &&
+        !curve.some((q) => inside(box, q));
       if (clear) {
         labelled.push({ d, text, right, box });
         break;
