@@ -27,6 +27,7 @@ export * from "./numerics/roots.js";
 export * from "./numerics/sum.js";
 export * from "./numerics/tiltSums.js";
 export * from "./rewardLaw.js";
+export * from "./sequence/bonSequence.js";
 export * from "./sequence/compositions.js";
 export * from "./sequence/lattice.js";
 export * from "./sequence/ldp.js";
