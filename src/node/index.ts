@@ -6,6 +6,7 @@
  * @packageDocumentation
  * @module bonkl/node
  */
+export type { LdpCurves } from "../app/ldpCurves.js";
 export type { LdpCheckPoint, ModelResults, Mover, Policy, SequenceSweep } from "../report/compute.js";
 export { type ReportOptions, resultsJson, writeReport } from "../report/report.js";
 export {

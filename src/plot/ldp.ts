@@ -157,25 +157,29 @@ function xDomain(values: readonly number[]): [number, number] {
   return [x0 - pad, x1 + pad];
 }
 
-/** The legend at the first headroom where it covers no ink; the y domain that goes with it. */
+/**
+ * The legend at the first headroom where it covers no ink, and the y domain that goes with it, for a
+ * panel of `size` with linear scales over `x` and the `values`.
+ */
 function fitLegend(
   entries: readonly LegendEntry[],
+  size: { readonly width: number; readonly height: number },
+  x: readonly [number, number],
   values: readonly number[],
-  geometryAt: (y: [number, number]) => Geometry,
   inkAt: (project: (p: Pt) => Pt, geometry: Geometry) => Pt[],
 ): { y: [number, number]; legend: Placement } {
   let y = yDomain(values, HEADROOMS[0]!);
   let legend: Placement | undefined;
   for (const headroom of HEADROOMS) {
     y = yDomain(values, headroom);
-    const geometry = geometryAt(y);
-    legend = placeLegend(
-      entries,
-      LEGEND_STYLE,
-      frameOf(geometry),
-      inkAt(projector(geometry), geometry),
-      "corners-then-grid",
-    );
+    const geometry: Geometry = {
+      ...size,
+      margin: MARGIN,
+      x: { type: "linear", domain: x },
+      y: { type: "linear", domain: y },
+    };
+    const ink = inkAt(projector(geometry), geometry);
+    legend = placeLegend(entries, LEGEND_STYLE, frameOf(geometry), ink, "corners-then-grid");
     if (legend.covered === 0) break;
   }
   return { y, legend: legend! };
@@ -254,14 +258,9 @@ function ratePlot(
   ];
   const { y, legend } = fitLegend(
     entries,
+    { width, height },
+    [x0, x1],
     all.map(([, v]) => v),
-    (yd) => ({
-      width,
-      height,
-      margin: MARGIN,
-      x: { type: "linear", domain: [x0, x1] },
-      y: { type: "linear", domain: yd },
-    }),
     (project, g) => {
       const ink = [J, Ip].flatMap((s) => sampleLine(s, project));
       ink.push(...zeroRules(g, project, false));
@@ -417,14 +416,9 @@ function scgfPlot(
   ];
   const { y, legend } = fitLegend(
     entries,
+    { width, height },
+    [x0, x1],
     all.map(([, v]) => v),
-    (yd) => ({
-      width,
-      height,
-      margin: MARGIN,
-      x: { type: "linear", domain: [x0, x1] },
-      y: { type: "linear", domain: yd },
-    }),
     (project, g) => [
       ...zeroRules(g, project, true),
       ...sampleLine(gamma, project),

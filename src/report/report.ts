@@ -1,6 +1,6 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Model } from "../core/model.js";
+import { writeFileAtomic } from "../node/files.js";
 import { svgDocument, svgToPng } from "../node/render.js";
 import { frontierFigure } from "../plot/frontier.js";
 import { identityFigure } from "../plot/identity.js";
@@ -26,19 +26,6 @@ export interface ReportOptions {
     /** Called as each step starts, with its label. */
     step(label: string): void;
   };
-}
-
-/** Writes a file atomically: a temporary file in the same folder, then a rename. */
-function writeAtomic(path: string, data: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${path.split(/[\\/]/).pop()}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
 }
 
 /** JSON with ±∞ as the strings "Infinity"/"-Infinity" (the CLI's convention; JSON has no infinities). */
@@ -132,7 +119,7 @@ export function writeReport(options: ReportOptions): {
         const figures = modelFigures(name, results[name]!);
         const figure = (file: string, svg: string): string => {
           const path = join(out, `${file}.png`);
-          writeAtomic(path, svgToPng(svg, quick ? nominalWidth(svg) : undefined));
+          writeFileAtomic(path, svgToPng(svg, quick ? nominalWidth(svg) : undefined));
           files.push(path);
           return `<figure id="${file}">${svg.trim()}</figure>`;
         };
@@ -146,8 +133,8 @@ export function writeReport(options: ReportOptions): {
     step.run();
   }
   progress.step("report.html");
-  writeAtomic(join(out, "results.json"), resultsJson(results));
-  writeAtomic(join(out, "report.html"), page(sections));
+  writeFileAtomic(join(out, "results.json"), resultsJson(results));
+  writeFileAtomic(join(out, "report.html"), page(sections));
   files.push(join(out, "results.json"), join(out, "report.html"));
   return { results, files };
 }

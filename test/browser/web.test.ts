@@ -22,11 +22,10 @@ import { distributionFigure } from "../../src/plot/distribution.js";
 import { frontierFigure } from "../../src/plot/frontier.js";
 import { ldpFigure } from "../../src/plot/ldp.js";
 import { sequenceFigure } from "../../src/plot/sequence.js";
-import { computeFast, computeSlow } from "../../src/web/compute.js";
 import { exact, GROUPS, valueAt } from "../../src/web/numbers.js";
-import type { Reply } from "../../src/web/protocol.js";
 import { fromQuery } from "../../src/web/state.js";
 import { launchBrowser, watchErrors } from "../support/browser.js";
+import { workerReplies } from "../support/replies.js";
 import { parseSvg } from "../support/svg.js";
 import { engineMismatches, expectSameNumbers } from "../support/ulps.js";
 
@@ -315,17 +314,7 @@ describe("web explorer", () => {
     // The same replies the workers post, drawn here in Node with linkedom.
     const model = createModel(presetSpec("ternary")!, "model");
     const params = { kl: 0.5, length: 100, n: 16, temperature: 0.5 };
-    const replies: Reply[] = [];
-    computeFast(1, model, params, (r) => replies.push(r));
-    await computeSlow(
-      1,
-      model,
-      params,
-      (r) => replies.push(r),
-      async () => true,
-    );
-    const of = <K extends Reply["kind"]>(kind: K) =>
-      replies.find((r) => r.kind === kind) as Extract<Reply, { kind: K }>;
+    const { of } = await workerReplies(model, params);
     const f = of("frontier");
     const rate = of("rate");
     const doc = svgDocument();
