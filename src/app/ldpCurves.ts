@@ -1,6 +1,6 @@
 import type { Model } from "../core/model.js";
+import { optimum } from "../core/optimum.js";
 import { rewardLaw } from "../core/rewardLaw.js";
-import { ldpSummary } from "../core/sequence/ldp.js";
 import { linspace, refineCurve } from "./refine.js";
 
 /** The rate functions and Γ, sampled for drawing (plot/ldp.ts's `LdpCurves`). */
@@ -28,10 +28,11 @@ export function ldpCurves(
     readonly scgf: readonly { readonly t: number }[];
   },
 ): LdpCurves {
-  const law = rewardLaw(model);
+  // λ* solved once on the law; the refinement then evaluates its rates and Γ point by point.
+  const opt = optimum(rewardLaw(model), delta, "klRate");
   const xs = [...new Set(table.rate.map((r) => r.x).filter(Number.isFinite))].sort((a, b) => a - b);
   const rate = refineCurve(xs, (at) => {
-    const rows = ldpSummary(law, delta, { xs: at, ts: [] }).rate;
+    const rows = at.map((x) => opt.rate(x));
     return [rows.map((r) => r.J), rows.map((r) => r.Ip)];
   });
   const ts = table.scgf.map((g) => g.t).filter(Number.isFinite);
@@ -40,9 +41,7 @@ export function ldpCurves(
   const scgf =
     ts.length === 0
       ? { xs: [], ys: [[]] }
-      : refineCurve(linspace(t0, t1, t1 > t0 ? SCGF_START : 1), (at) => [
-          ldpSummary(law, delta, { xs: [], ts: at }).scgf.map((g) => g.value),
-        ]);
+      : refineCurve(linspace(t0, t1, t1 > t0 ? SCGF_START : 1), (at) => [at.map((t) => opt.scgf(t).value)]);
   return {
     rate: rate.xs.map((x, i) => ({ x, J: rate.ys[0]![i]!, Ip: rate.ys[1]![i]! })),
     scgf: scgf.xs.map((t, i) => ({ t, value: scgf.ys[0]![i]! })),

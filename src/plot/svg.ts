@@ -29,8 +29,8 @@ interface Element {
  * Plot wraps its output in an HTML `<figure>` when asked for a title, subtitle, caption or legend; those
  * cannot live in an SVG file, so figures draw them as marks and this throws on anything but an `<svg>`.
  */
-export function plotToSvg(options: Plot.PlotOptions, document: FigureDocument): string {
-  const root = Plot.plot({ ...options, document }) as unknown as Element;
+export function plotToSvg(options: Plot.PlotOptions, doc: FigureDocument): string {
+  const root = Plot.plot({ ...options, document: doc }) as unknown as Element;
   const tag = root.tagName.toLowerCase();
   if (tag !== "svg") {
     throw new Error(
@@ -47,7 +47,7 @@ export function plotToSvg(options: Plot.PlotOptions, document: FigureDocument): 
   const style = root.getAttribute("style");
   root.setAttribute("style", style ? `${style.replace(/;\s*$/, "")};background:white` : "background:white");
   // The style attribute is ignored by most rasterisers, so the background is also a real rectangle.
-  const background = document.createElementNS(SVG_NS, "rect") as unknown as Element;
+  const background = doc.createElementNS(SVG_NS, "rect") as unknown as Element;
   background.setAttribute("width", "100%");
   background.setAttribute("height", "100%");
   background.setAttribute("fill", "white");

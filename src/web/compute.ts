@@ -1,16 +1,15 @@
 import { ldpCurves } from "../app/ldpCurves.js";
-import {
-  bonSummary,
-  frontierSummary,
-  parseSweep,
-  sequenceSummary,
-  softBonSummary,
-  tiltSummary,
-} from "../app/summaries.js";
+import { parseSweep } from "../app/parse.js";
+import { bonSummary } from "../app/results/bon.js";
+import { frontierSummary } from "../app/results/frontier.js";
+import { sequenceSummary } from "../app/results/sequence.js";
+import { softBonSummary } from "../app/results/softBon.js";
+import { tiltSummary } from "../app/results/tilt.js";
 import { defaultTemperatures, type SoftBonPoint, softBonCurve } from "../core/frontier.js";
 import { levelsOf } from "../core/levels.js";
-import { isConstantReward, type Model } from "../core/model.js";
-import { DEFAULT_GRID, type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
+import type { Model } from "../core/model.js";
+import { optimum } from "../core/optimum.js";
+import { type LdpSummary, ldpSummary, rateGrid } from "../core/sequence/ldp.js";
 import type {
   Bon,
   ModelInfo,
@@ -186,26 +185,22 @@ export async function computeSlow(
 }
 
 /**
- * `ldpSummary(model, Δ)` (`bonkl ldp --kl-rate Δ`), its rate grid evaluated a few points at a time so that
- * a newer request need not wait: each point is solved on its own, so the pieces are the same numbers.
- * Each piece solves λ* again (a few milliseconds beside the rates' second): the one place to hand a
- * solved optimum once core has a handle for it. Undefined when superseded.
+ * `ldpSummary(model, Δ)` (`bonkl ldp --kl-rate Δ`), its rate grid evaluated a few points at a time on the
+ * one solved optimum (core/optimum.ts), so that a newer request need not wait: each point is evaluated on
+ * its own, so the pieces are the same numbers. Undefined when superseded.
  */
 async function ldpTable(
   model: Model,
   kl: number,
   proceed: () => Promise<boolean>,
 ): Promise<LdpSummary | undefined> {
-  const K = DEFAULT_GRID;
-  const { rMin, rMax } = model;
-  const xs = isConstantReward(model)
-    ? [rMin]
-    : Array.from({ length: K }, (_, k) => (k === K - 1 ? rMax : rMin + ((rMax - rMin) * k) / (K - 1)));
+  const xs = rateGrid(model);
   const first = ldpSummary(model, kl, { xs: xs.slice(0, CHUNK) });
+  const opt = optimum(model, kl, "klRate");
   const rate = [...first.rate];
   for (let i = CHUNK; i < xs.length; i += CHUNK) {
     if (!(await proceed())) return undefined;
-    rate.push(...ldpSummary(model, kl, { xs: xs.slice(i, i + CHUNK), ts: [] }).rate);
+    for (const x of xs.slice(i, i + CHUNK)) rate.push(opt.rate(x));
   }
   return { ...first, rate };
 }

@@ -1,4 +1,4 @@
-import type { FrontierSummary } from "../app/summaries.js";
+import type { FrontierSummary } from "../app/results/frontier.js";
 import type { SoftBonPoint } from "../core/frontier.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
 import type { FrontierChosen } from "../plot/frontier.js";

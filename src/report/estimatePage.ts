@@ -1,15 +1,9 @@
-import { join } from "node:path";
 import type { PooledEstimate } from "../core/estimate/pooled.js";
 import { escapeXml } from "../plot/text.js";
-import { writeFileAtomic } from "./files.js";
-import { svgToPng } from "./render.js";
 
-/**
- * `bonkl estimate --report DIR`: a small HTML page (the figure inline, the tables as text) and the figure
- * as figure.png, each written atomically.
- */
-export function writeEstimateReport(dir: string, r: PooledEstimate, svg: string, tables: string): void {
-  const html = `<!DOCTYPE html>
+/** `bonkl estimate --report`: a small HTML page, the figure inline and the tables as text. */
+export function estimatePage(r: PooledEstimate, svg: string, tables: string): string {
+  return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>bonkl estimate</title>
 <style>body{font-family:DejaVu Sans,sans-serif;max-width:960px;margin:2em auto;color:#222}pre{font-size:12px;overflow-x:auto}</style>
@@ -21,6 +15,4 @@ ${svg.replace(/^<\?xml[^>]*>/, "")}
 <pre>${escapeXml(tables)}</pre>
 </body></html>
 `;
-  writeFileAtomic(join(dir, "index.html"), html);
-  writeFileAtomic(join(dir, "figure.png"), svgToPng(svg));
 }
