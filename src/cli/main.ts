@@ -17,6 +17,7 @@ import { registerReport } from "./commands/report.js";
 import { registerSample } from "./commands/sample.js";
 import { registerSelect } from "./commands/select.js";
 import { registerServe } from "./commands/serve.js";
+import { registerTrain } from "./commands/train.js";
 import {
   csv,
   keyValues,
@@ -381,6 +382,7 @@ registerServe(program);
 registerEstimate(program);
 registerSelect(program);
 registerSample(program);
+registerTrain(program);
 
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);

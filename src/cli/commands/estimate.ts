@@ -126,7 +126,7 @@ function perPromptLine(prompt: string, e: PromptEstimate, minEss: number): strin
 }
 
 /** Compact JSON (one line): typed arrays as arrays, ±∞ as strings, NaN refused. */
-function toJsonLine(value: unknown): string {
+export function toJsonLine(value: unknown): string {
   return JSON.stringify(value, (_k, v) => {
     if (ArrayBuffer.isView(v) && !(v instanceof DataView))
       return Array.from(v as unknown as ArrayLike<number>);
