@@ -34,6 +34,7 @@ interface TrainFlags {
   steps: string;
   gradient: string;
   lr?: string;
+  optimizer: string;
   seed: string;
   batch?: string;
   length: string;
@@ -110,6 +111,7 @@ function parseFlags(f: TrainFlags): {
     logN: optionalReal(f.logN, "--log-n"),
     gradient: oneOf<GradientMode>(f.gradient, "--gradient", ["exact", "sampled"]),
     lr: optionalReal(f.lr, "--lr"),
+    adam: { amsgrad: oneOf(f.optimizer, "--optimizer", ["amsgrad", "adam"]) === "amsgrad" },
     seed: whole(f.seed, "--seed", 0),
     batch: optionalWhole(f.batch, "--batch", 2),
     length: whole(f.length, "--length", 1),
@@ -228,6 +230,11 @@ export function registerTrain(program: Command): void {
       "exact",
     )
     .option("--lr <α>", "Adam's step size (default 0.1)")
+    .option(
+      "--optimizer <o>",
+      "amsgrad (default: Adam keeping the largest second moment, stable at the optimum) or adam (plain)",
+      "amsgrad",
+    )
     .option("--seed <s>", "seed of a sampled run, a whole number in [0, 2^53)", "1")
     .option("--batch <B>", "sampled: responses (DPO: preference pairs) per step (default 256)")
     .option(
@@ -302,8 +309,9 @@ export function registerTrain(program: Command): void {
         );
       }
       if (flags.savePolicy !== undefined) {
-        const saved = savePolicy(model, trainer.outcomeLogProbs(), setup.length, {
-          ...setup,
+        const { length, ...constants } = setup;
+        const saved = savePolicy(model, trainer.outcomeLogProbs(), length, {
+          ...constants,
           steps: trainer.step,
           final: last,
         });

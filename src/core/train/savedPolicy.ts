@@ -22,13 +22,21 @@ export interface SavedPolicy {
   readonly [key: string]: unknown;
 }
 
-/** The policy `logq` (support order of `model`) in the saved form, with `extra` fields after it. */
+const RESERVED = new Set(["format", "version", "outcomes", "logq", "length"]);
+
+/**
+ * The policy `logq` (support order of `model`) in the saved form, with `extra` fields after it (any
+ * named like the format's own fields are refused, so they cannot overwrite them).
+ */
 export function savePolicy(
   model: Model,
   logq: ArrayLike<number>,
   length: number,
   extra: Record<string, unknown> = {},
 ): SavedPolicy {
+  for (const key of Object.keys(extra)) {
+    if (RESERVED.has(key)) throw new InputError(key, "is a field of the saved policy format itself");
+  }
   return {
     format: "bonkl-policy",
     version: 1,

@@ -222,7 +222,7 @@ export class Trainer {
       logN: target.logN ?? null,
       length,
       atoms: this.atoms.model.size,
-      outcomes: this.model.size,
+      support: this.model.size,
       optimum: { kind: target.kind, reward: length * target.reward, kl: length * target.kl },
     };
   }
@@ -240,6 +240,6 @@ export interface TrainSetup {
   readonly length: number;
   /** Parameters the run works on (atoms), and outcomes with p > 0. */
   readonly atoms: number;
-  readonly outcomes: number;
+  readonly support: number;
   readonly optimum: { readonly kind: "tilt" | "bon"; readonly reward: number; readonly kl: number };
 }

@@ -139,4 +139,8 @@ describe("saved policies", () => {
     ];
     for (const [value, field] of cases) expect(thrown(() => loadPolicy(model, value)).field).toBe(field);
   });
+
+  it("keep their own fields: extra fields cannot overwrite them", () => {
+    expect(thrown(() => savePolicy(model, logq, 1, { outcomes: 3 })).field).toBe("outcomes");
+  });
 });
