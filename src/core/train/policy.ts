@@ -1,4 +1,4 @@
-import { logSumExp } from "../numerics/logspace.js";
+import { expFast } from "../numerics/fastExp.js";
 import { type Atoms, expandLogProbs } from "./atoms.js";
 
 /**
@@ -26,15 +26,30 @@ export class Policy {
     this.refresh();
   }
 
-  /** Recomputes log Q and Q from the logits (after an optimiser step). */
+  /**
+   * Recomputes log Q and Q from the logits (after an optimiser step): one exponential an atom, shifted
+   * by the largest logit (the log-sum-exp's own terms give Q after one division).
+   */
   refresh(): void {
     const { logits, logq, q } = this;
     const logm = this.atoms.logMembers;
-    for (let a = 0; a < logits.length; a++) logq[a] = logits[a]! + logm[a]!;
-    const logZ = logSumExp(logq);
-    for (let a = 0; a < logits.length; a++) {
+    const K = logits.length;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let a = 0; a < K; a++) {
+      const x = logits[a]! + logm[a]!;
+      logq[a] = x;
+      if (x > max) max = x;
+    }
+    let z = 0;
+    for (let a = 0; a < K; a++) {
+      const e = expFast(logq[a]! - max);
+      q[a] = e;
+      z += e;
+    }
+    const logZ = max + Math.log(z);
+    for (let a = 0; a < K; a++) {
       logq[a] = logq[a]! - logZ;
-      q[a] = Math.exp(logq[a]!);
+      q[a] = q[a]! / z;
     }
   }
 
