@@ -226,13 +226,13 @@ export function registerTrain(program: Command): void {
     .option("--steps <S>", "optimiser steps (PPO: rollouts, each with --epochs passes)", "1000")
     .option(
       "--gradient <mode>",
-      "exact (default: expectations summed over the outcomes, deterministic) or sampled (seeded Monte Carlo batches)",
+      "exact (expectations summed over the outcomes: deterministic, converges to rounding) or sampled (seeded Monte Carlo batches)",
       "exact",
     )
     .option("--lr <α>", "Adam's step size (default 0.1)")
     .option(
       "--optimizer <o>",
-      "amsgrad (default: Adam keeping the largest second moment, stable at the optimum) or adam (plain)",
+      "amsgrad (Adam keeping its largest second moment: stable at the optimum) or adam (plain Adam)",
       "amsgrad",
     )
     .option("--seed <s>", "seed of a sampled run, a whole number in [0, 2^53)", "1")
@@ -245,7 +245,7 @@ export function registerTrain(program: Command): void {
     .option("--clip <ε>", "ppo: clip range ε (default 0.2)")
     .option("--epochs <E>", "ppo: passes over each rollout (default 4)")
     .option("--minibatches <M>", "ppo, sampled: minibatches per pass (default 4)")
-    .option("--penalty <where>", "ppo: the KL penalty in the loss (default) or in the reward")
+    .option("--penalty <where>", "ppo: where the KL penalty goes, loss (default) or reward")
     .option("--divergence <d>", "bon-distill: forward KL(π_N‖q) (default), reverse KL(q‖π_N) or jeffreys")
     .option("--every <k>", "with --json: a line every k steps (and the last)", "1")
     .option("--tolerance <nats>", "stop once KL(q‖optimum) ≤ nats")
