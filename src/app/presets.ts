@@ -6,6 +6,7 @@ export interface Preset {
   readonly name: string;
   readonly syntax: string;
   readonly description: string;
+  /** The model for `name:arg` (arg undefined for a bare name); InputError on `field` for a bad argument. */
   readonly build: (arg: string | undefined, field: string) => ModelSpec;
 }
 
@@ -15,6 +16,7 @@ function real(arg: string | undefined, field: string, what: string): number {
   return v;
 }
 
+/** The pure presets: bernoulli:θ, uniform:L and ternary (subtlex-afinn, read from files, is in bonkl/node). */
 export const PRESETS: readonly Preset[] = [
   {
     name: "bernoulli",

@@ -31,8 +31,14 @@ function distribution<K extends string>(model: Model, logq: Float64Array, key: K
   );
 }
 
+/** Where on the tilt family: a KL budget Δ ≥ 0 (nats), an inverse temperature λ ≥ 0, or β = 1/λ > 0. */
 export type TiltSpec = { kl: number } | { lambda: number } | { beta: number };
 
+/**
+ * `bonkl tilt`: the optimum φ_λ at a KL budget, a λ or a β (TiltSpec), with its reward, KL, log-partition
+ * and cumulants; lambda and logPartition are null (β = 0) when saturated. `withDistribution` adds φ per
+ * outcome in the model's input order (0 off the support).
+ */
 export function tiltSummary(model: Model, spec: TiltSpec, withDistribution = false) {
   let point: TiltPoint;
   if ("kl" in spec) point = lambdaForKl(model, spec.kl, "kl").point;
@@ -62,6 +68,10 @@ export function tiltSummary(model: Model, spec: TiltSpec, withDistribution = fal
     : out;
 }
 
+/**
+ * `bonkl bon`: best-of-N at real N ≥ 1 or log N ≥ 0 (exactly one): reward, exact KL with ties, the folklore
+ * bound and the win rate; n is null when N overflows a double. `withDistribution` adds π_N per outcome.
+ */
 export function bonSummary(model: Model, spec: { n?: number; logN?: number }, withDistribution = false) {
   const r = bestOfN(model, spec);
   const out = {
@@ -77,6 +87,10 @@ export function bonSummary(model: Model, spec: { n?: number; logN?: number }, wi
     : out;
 }
 
+/**
+ * `bonkl soft-bon`: soft best-of-N at N (or log N) and temperature τ > 0: reward, KL to the reference and
+ * KL to the tilt φ_{1/τ}; n is null when N overflows a double. `withDistribution` adds π per outcome.
+ */
 export function softBonSummary(
   model: Model,
   spec: { n?: number; logN?: number; temperature: number },
@@ -95,6 +109,10 @@ export function softBonSummary(
     : out;
 }
 
+/**
+ * `bonkl gap`: a policy (probabilities in the model's input order) against the optimum at its own KL,
+ * with KL(q‖φ) computed directly and by the identity; lambda is null when saturated.
+ */
 export function gapSummary(model: Model, policy: unknown) {
   const g = policyGap(model, policy);
   return {
@@ -108,6 +126,7 @@ export function gapSummary(model: Model, policy: unknown) {
   };
 }
 
+/** `bonkl frontier`'s result: the Frontier with λ and N as null where infinite (JSON has no ∞). */
 export interface FrontierSummary {
   optimal: { kl: number; reward: number; lambda: number | null }[];
   bon: { n: number | null; logN: number; kl: number; reward: number; klBound: number }[];
@@ -116,6 +135,7 @@ export interface FrontierSummary {
   rewardMax: number;
 }
 
+/** `bonkl frontier`: the optimal curve, best-of-N and soft best-of-N points of `frontier`, for printing. */
 export function frontierSummary(model: Model, options: FrontierOptions = {}): FrontierSummary {
   const f: Frontier = frontier(model, options);
   const out: FrontierSummary = {

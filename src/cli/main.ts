@@ -1,4 +1,4 @@
-import { SingleBar } from "cli-progress";
+#!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import {
   bonSummary,
@@ -40,11 +40,13 @@ import {
   printResult,
   writePlots,
 } from "./shared.js";
+import { VERSION } from "./version.js";
 
 const program = new Command();
 program
   .name("bonkl")
   .description("Exact KL-constrained alignment, best-of-N and soft best-of-N (all quantities in nats)")
+  .version(VERSION, "-V, --version", "print the version")
   .showHelpAfterError(false)
   .exitOverride()
   .configureOutput({ writeErr: () => {} });
@@ -242,7 +244,7 @@ program
       const ns = parseSweep(opts.sweep!, "--sweep");
       // A bar on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean).
       const bar = process.stderr.isTTY
-        ? new SingleBar({
+        ? new (await import("cli-progress")).SingleBar({
             stream: process.stderr,
             format: "bonkl sequence [{bar}] {value}/{total} n = {n}",
             barsize: 24,

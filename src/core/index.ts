@@ -3,6 +3,7 @@
  * One idea per module; see the README's "Library" section for a tour.
  */
 export * from "./bon.js";
+export { bonExactTilt, EXACT_TILT_TOLERANCE, type ExactTilt } from "./bonExactTilt.js";
 export * from "./divergence.js";
 export * from "./errors.js";
 export * from "./estimate/beirami.js";
@@ -17,6 +18,26 @@ export * from "./estimate/unbiased.js";
 export * from "./frontier.js";
 export * from "./gap.js";
 export * from "./levels.js";
+export {
+  type DoobChain,
+  doobTransform,
+  legendreTilt,
+  type MarkovOptimum,
+  type MarkovRate,
+  markovOptimum,
+  markovRate,
+} from "./markov/asymptotics.js";
+export { createMarkovChain, isMarkovSpec, type MarkovChain, type MarkovSpec } from "./markov/chain.js";
+export { type PerronOptions, type PerronPoint, perronAt, stationaryMean } from "./markov/perron.js";
+export {
+  type Asymptotic,
+  type MarkovSequenceOptions,
+  type MarkovSequenceResult,
+  markovSequence,
+  memorylessModel,
+} from "./markov/sequence.js";
+export { type ChainStructure, chainStructure, requireIrreducible } from "./markov/structure.js";
+export { type MarkovTail, markovTail } from "./markov/tail.js";
 export * from "./model.js";
 export * from "./numerics/argsort.js";
 export * from "./numerics/fastExp.js";
@@ -27,6 +48,7 @@ export * from "./numerics/roots.js";
 export * from "./numerics/sum.js";
 export * from "./numerics/tiltSums.js";
 export * from "./rewardLaw.js";
+export * from "./sequence/bonSequence.js";
 export * from "./sequence/compositions.js";
 export * from "./sequence/lattice.js";
 export * from "./sequence/ldp.js";

@@ -257,12 +257,19 @@ export interface LambdaSolution {
   readonly point: TiltPoint;
 }
 
+/** Throws an InputError on `field` unless Δ is a number ≥ 0 (Infinity allowed: it saturates). */
 export function checkKl(delta: number, field = "kl"): void {
   if (Number.isNaN(delta) || delta < 0) {
     throw new InputError(field, `the KL budget must be a number ≥ 0 (nats), got ${show(delta)}`);
   }
 }
 
+/**
+ * The optimum for a KL budget Δ ≥ 0 (nats): λ_Δ solving d(λ) = KL(φ_λ‖p) = Δ (MATH §1) by Newton's
+ * method kept in a bracket, to a relative step of 4ε in λ on the computed d. Δ = 0 or a constant reward
+ * gives λ = 0; Δ ≥ log(1/p*), or a Δ closer to it than d can resolve, gives the saturated optimum
+ * (λ = Infinity). Throws InputError on `field` for a negative or NaN Δ.
+ */
 export function lambdaForKl(model: Model, delta: number, field = "kl"): LambdaSolution {
   checkKl(delta, field);
   const saturated = (iterations: number): LambdaSolution => ({

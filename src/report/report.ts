@@ -20,7 +20,12 @@ export interface ReportOptions {
   readonly models: readonly { readonly name: string; readonly model: Model }[];
   readonly quick: boolean;
   /** Told the number of steps once, then each step's label as it starts. */
-  readonly progress: { start(total: number): void; step(label: string): void };
+  readonly progress: {
+    /** Called once with the number of steps. */
+    start(total: number): void;
+    /** Called as each step starts, with its label. */
+    step(label: string): void;
+  };
 }
 
 /** Writes a file atomically: a temporary file in the same folder, then a rename. */
@@ -91,6 +96,10 @@ function modelFigures(name: string, r: ModelResults) {
   };
 }
 
+/**
+ * Computes every model's results, then writes `out`/report.html (figures inline as SVG), a PNG per figure
+ * and results.json, each file atomically; returns the results and the files written.
+ */
 export function writeReport(options: ReportOptions): {
   results: Record<string, ModelResults>;
   files: string[];

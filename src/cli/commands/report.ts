@@ -1,6 +1,5 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.js";
 import { loadModel } from "../io.js";
@@ -25,7 +24,7 @@ function checkOut(out: string): void {
 }
 
 /** Progress on stderr: a bar on a terminal, plain log lines otherwise (CI logs, redirected output). */
-function progressOnStderr() {
+async function progressOnStderr() {
   if (!process.stderr.isTTY) {
     return {
       start: (_total: number) => {},
@@ -33,6 +32,7 @@ function progressOnStderr() {
       stop: () => {},
     };
   }
+  const { SingleBar } = await import("cli-progress");
   const bar = new SingleBar({
     stream: process.stderr,
     format: "bonkl report [{bar}] {value}/{total} {label}",
@@ -77,7 +77,7 @@ export function registerReport(program: Command): void {
       }));
       const { writeReport } = await import("../../report/report.js");
       const started = Date.now();
-      const progress = progressOnStderr();
+      const progress = await progressOnStderr();
       let files: string[];
       try {
         files = writeReport({ out: opts.out, models, quick: opts.quick === true, progress }).files;

@@ -379,6 +379,7 @@ export function scgf(model: Model, delta: number, t: number): ScgfPoint {
   return scgfAt(optimum(model, delta), t);
 }
 
+/** Where to evaluate ldpSummary's rate function and SCGF, and the optional finite-n check. */
 export interface LdpOptions {
   /** Reward values at which to evaluate the rates (default: `grid` points over [r_min, r_max]). */
   readonly xs?: readonly number[];
@@ -406,6 +407,10 @@ export interface LdpCheck {
   readonly bracket?: [number, number];
 }
 
+/**
+ * Large deviations of S_n under the optimum φ_{λ*} at per-token budget Δ (MATH §4): λ*, x* = V(Δ), the
+ * rate functions J_Δ and I_p at each x, the SCGF Γ(t) with its Rényi forms, cumulants and the check.
+ */
 export interface LdpSummary {
   readonly lambda: number;
   readonly xStar: number;
@@ -421,9 +426,10 @@ export interface LdpSummary {
   readonly checkGrid?: number | null;
 }
 
+/** Points of the default x grid over [r_min, r_max] for the rate function. */
 export const DEFAULT_GRID = 41;
 
-/** The `ldp` summary (issue §3): rates on a grid, Γ with its Rényi forms, cumulants, the exact-law check. */
+/** The `ldp` summary (MATH §4): rates on a grid, Γ with its Rényi forms, cumulants, the exact-law check. */
 export function ldpSummary(model: Model, delta: number, options: LdpOptions = {}): LdpSummary {
   const opt = optimum(model, delta);
   let xs: number[];

@@ -30,6 +30,7 @@ export const DIRECT_MAX_POINTS = 8192;
 /** Largest length n accepted. */
 export const MAX_LENGTH = 1e12;
 
+/** How sumLaw and sumTail compute the law of S_n: the engine, the fft tilt and window, the range to cover. */
 export interface SumLawOptions {
   /** Default "auto": binomial for two levels, direct for supports ≤ DIRECT_AUTO_POINTS, else fft. */
   readonly method?: "auto" | SumMethod;
