@@ -26,8 +26,10 @@ export interface AdamOptions {
   readonly amsgrad?: boolean;
 }
 
+/** Adam's constants when not given: α = 0.1, β₁ = 0.9, β₂ = 0.999, ε = 0, AMSGrad. */
 export const ADAM_DEFAULTS = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 0, amsgrad: true } as const;
 
+/** The optimiser state (first and second moments, their maximum, the step count) for `size` parameters. */
 export class Adam {
   readonly lr: number;
   readonly beta1: number;

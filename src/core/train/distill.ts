@@ -14,6 +14,7 @@ import { applyGradient, drawTokens, leaveOneOut, type StepContext, tableOf } fro
  */
 export type Divergence = "forward" | "reverse" | "jeffreys";
 
+/** The divergences offered, the default first. */
 export const DIVERGENCES: readonly Divergence[] = ["forward", "reverse", "jeffreys"];
 
 /** Weight of the reverse term. */
@@ -21,6 +22,7 @@ function reverseWeight(d: Divergence): number {
   return d === "forward" ? 0 : d === "reverse" ? 1 : 0.5;
 }
 
+/** Refuses a divergence that would be infinite for every softmax (π_N with probabilities 0). */
 export function checkDivergence(d: Divergence, logTarget: Float64Array): void {
   if (d === "forward") return;
   for (let k = 0; k < logTarget.length; k++) {
@@ -33,6 +35,7 @@ export function checkDivergence(d: Divergence, logTarget: Float64Array): void {
   }
 }
 
+/** The exact gradient of the chosen divergence, summed over the outcomes, and one optimiser step. */
 export function distillExactStep(ctx: StepContext, logTarget: Float64Array, d: Divergence): void {
   const { q, logq } = ctx.policy;
   const m = ctx.policy.atoms.members;

@@ -21,6 +21,7 @@ export interface PolicySampler {
   readonly table: AliasTable;
 }
 
+/** Prepares a policy (log q on the model's support) for responses of `length` tokens. */
 export function policySampler(model: Model, logq: Float64Array, length = 1): PolicySampler {
   if (logq.length !== model.size) {
     throw new InputError(

@@ -26,6 +26,7 @@ export interface Target {
   readonly tiltLogProbs: Float64Array;
 }
 
+/** Refuses a β that is not a finite number > 0, naming `field`. */
 export function checkBeta(beta: number, field = "beta"): void {
   if (!(beta > 0) || !Number.isFinite(beta)) {
     throw new InputError(field, `the KL penalty β must be a finite number > 0, got ${show(beta)}`);

@@ -32,10 +32,13 @@ import { bonTarget, checkBeta, logNForKl, type Target, tiltTarget } from "./targ
  * optimum in expectation, reached only to within the noise a finite batch and step size leave.
  */
 export type Method = "reinforce" | "ppo" | "dpo" | "bon-distill";
+/** The methods, in the order the CLI lists them. */
 export const METHODS: readonly Method[] = ["reinforce", "ppo", "dpo", "bon-distill"];
 
+/** Expectations summed exactly over the outcomes, or estimated from seeded Monte Carlo batches. */
 export type GradientMode = "exact" | "sampled";
 
+/** What to train and how; only `method` and β (or N for bon-distill) are required. */
 export interface TrainOptions {
   readonly method: Method;
   /** KL penalty β > 0 (optimum φ_{1/β}); for bon-distill, instead of n / logN, the N with KL(π_N‖p) = KL(φ_{1/β}‖p). */
@@ -61,7 +64,9 @@ export interface TrainOptions {
   readonly pool?: boolean;
 }
 
+/** Adam's default step size. */
 export const LR_DEFAULT = ADAM_DEFAULTS.lr;
+/** Responses (or DPO pairs) per sampled step by default. */
 export const BATCH_DEFAULT = 256;
 
 function wholeNumber(v: number, field: string, min: number): void {
@@ -70,6 +75,10 @@ function wholeNumber(v: number, field: string, min: number): void {
   }
 }
 
+/**
+ * A training run: the policy (from q = p), its optimiser, the method's optimum, and `advance()` for one
+ * step; `point()` reads the exact state of the current policy.
+ */
 export class Trainer {
   readonly model: Model;
   readonly options: TrainOptions;

@@ -17,7 +17,10 @@ describe("extreme magnitudes", () => {
           const model = createModel({ p: [0.6, 0.3, 0.1 - 1e-9, 1e-9], r: [0, scale / 2, -scale, scale] });
           let t: Trainer;
           try {
-            t = new Trainer(model, method === "bon-distill" ? { method, n: 3, gradient } : { method, beta, gradient });
+            t = new Trainer(
+              model,
+              method === "bon-distill" ? { method, n: 3, gradient } : { method, beta, gradient },
+            );
           } catch (e) {
             // A best-of-N saturated to rounding is refused with an InputError, not trained.
             expect((e as Error).name).toBe("InputError");
@@ -25,7 +28,8 @@ describe("extreme magnitudes", () => {
           }
           for (let s = 0; s < 5; s++) {
             t.advance();
-            for (const [k, v] of Object.entries(t.point())) expect(Number.isNaN(v), `${k} is NaN`).toBe(false);
+            for (const [k, v] of Object.entries(t.point()))
+              expect(Number.isNaN(v), `${k} is NaN`).toBe(false);
             for (const v of t.outcomeLogProbs()) expect(Number.isNaN(v)).toBe(false);
           }
         },
