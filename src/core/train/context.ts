@@ -32,6 +32,31 @@ export function drawTokens(table: AliasTable, rng: Rng, count: number, length: n
   return out;
 }
 
+/** Summed reward R and log-ratio U = Σ log(q/p) of each response of `length` tokens. */
+export function responseScores(
+  tokens: Uint32Array,
+  length: number,
+  r: Float64Array,
+  logq: Float64Array,
+  logp: Float64Array,
+): { readonly R: Float64Array; readonly U: Float64Array } {
+  const count = tokens.length / length;
+  const R = new Float64Array(count);
+  const U = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    let sr = 0;
+    let su = 0;
+    for (let t = i * length; t < (i + 1) * length; t++) {
+      const y = tokens[t]!;
+      sr += r[y]!;
+      su += logq[y]! - logp[y]!;
+    }
+    R[i] = sr;
+    U[i] = su;
+  }
+  return { R, U };
+}
+
 /** An alias table over the atoms of a policy or model (log-masses). */
 export function tableOf(logMasses: Float64Array): AliasTable {
   return aliasTableFromLogWeights(logMasses, "policy");

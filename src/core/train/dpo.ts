@@ -1,6 +1,6 @@
 import { levelsOf } from "../levels.js";
 import type { Model } from "../model.js";
-import { applyGradient, drawTokens, type StepContext, tableOf } from "./context.js";
+import { applyGradient, drawTokens, responseScores, type StepContext, tableOf } from "./context.js";
 
 /**
  * DPO (Rafailov et al. 2023) on preference pairs drawn from the reference, labelled by Bradley–Terry
@@ -116,23 +116,17 @@ export function dpoSampledStep(ctx: StepContext, beta: number): void {
   const { policy, batch: B, length: n } = ctx;
   const { r, logp } = policy.atoms.model;
   const { logq } = policy;
+  // Responses 2i and 2i + 1 form pair i.
   const pairs = drawTokens(referenceTable(policy.atoms.model), ctx.rng, 2 * B, n);
+  const { R, U } = responseScores(pairs, n, r, logq, logp);
   ctx.grad.fill(0);
-  const sum = (from: number, x: ArrayLike<number>, y?: ArrayLike<number>) => {
-    let s = 0;
-    for (let t = from; t < from + n; t++) s += y ? x[pairs[t]!]! - y[pairs[t]!]! : x[pairs[t]!]!;
-    return s;
-  };
   for (let i = 0; i < B; i++) {
-    const first = 2 * i * n;
-    const second = first + n;
-    const firstWins = ctx.rng.nextDouble() < sigmoid(sum(first, r) - sum(second, r));
-    const [w, l] = firstWins ? [first, second] : [second, first];
-    const z = beta * (sum(w, logq, logp) - sum(l, logq, logp));
-    const c = (beta * sigmoid(-z)) / B;
+    const firstWins = ctx.rng.nextDouble() < sigmoid(R[2 * i]! - R[2 * i + 1]!);
+    const [w, l] = firstWins ? [2 * i, 2 * i + 1] : [2 * i + 1, 2 * i];
+    const c = (beta * sigmoid(-beta * (U[w]! - U[l]!))) / B;
     for (let t = 0; t < n; t++) {
-      ctx.grad[pairs[w + t]!]! -= c;
-      ctx.grad[pairs[l + t]!]! += c;
+      ctx.grad[pairs[w * n + t]!]! -= c;
+      ctx.grad[pairs[l * n + t]!]! += c;
     }
   }
   applyGradient(ctx);

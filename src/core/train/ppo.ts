@@ -1,6 +1,13 @@
 import { InputError, show } from "../errors.js";
 import { NeumaierSum } from "../numerics/sum.js";
-import { applyGradient, drawTokens, leaveOneOut, type StepContext, tableOf } from "./context.js";
+import {
+  applyGradient,
+  drawTokens,
+  leaveOneOut,
+  responseScores,
+  type StepContext,
+  tableOf,
+} from "./context.js";
 
 /**
  * PPO's clipped surrogate (Schulman et al. 2017, eq. 7) with a KL penalty. Each step freezes q_old and
@@ -122,20 +129,9 @@ export function ppoSampledStep(ctx: StepContext, beta: number, o: PpoOptions): v
   const K = policy.q.length;
   const inReward = o.penalty === "reward";
   const tokens = drawTokens(tableOf(policy.logq), ctx.rng, B, n);
-  const logOld = new Float64Array(B * n);
-  const a = new Float64Array(B);
-  for (let i = 0; i < B; i++) {
-    let R = 0;
-    let U = 0;
-    for (let t = i * n; t < (i + 1) * n; t++) {
-      const y = tokens[t]!;
-      logOld[t] = policy.logq[y]!;
-      R += r[y]!;
-      U += policy.logq[y]! - logp[y]!;
-    }
-    a[i] = inReward ? R - beta * U : R;
-  }
-  const A = leaveOneOut(a);
+  const logOld = Float64Array.from(tokens, (y) => policy.logq[y]!);
+  const { R, U } = responseScores(tokens, n, r, policy.logq, logp);
+  const A = leaveOneOut(inReward ? R.map((x, i) => x - beta * U[i]!) : R);
   const size = Math.floor(B / o.minibatches);
   for (let e = 0; e < o.epochs; e++) {
     const order = permutation(B, ctx);

@@ -1,5 +1,12 @@
 import { NeumaierSum } from "../numerics/sum.js";
-import { applyGradient, drawTokens, leaveOneOut, type StepContext, tableOf } from "./context.js";
+import {
+  applyGradient,
+  drawTokens,
+  leaveOneOut,
+  responseScores,
+  type StepContext,
+  tableOf,
+} from "./context.js";
 
 /**
  * REINFORCE with a KL penalty (Williams 1992; the penalty as in Ziegler et al. 2019): maximise
@@ -41,18 +48,8 @@ export function reinforceSampledStep(ctx: StepContext, beta: number): void {
   const { r, logp } = ctx.policy.atoms.model;
   const { batch: B, length: n } = ctx;
   const tokens = drawTokens(tableOf(logq), ctx.rng, B, n);
-  const a = new Float64Array(B);
-  for (let i = 0; i < B; i++) {
-    let R = 0;
-    let U = 0;
-    for (let t = i * n; t < (i + 1) * n; t++) {
-      const y = tokens[t]!;
-      R += r[y]!;
-      U += logq[y]! - logp[y]!;
-    }
-    a[i] = R - beta * U;
-  }
-  const A = leaveOneOut(a);
+  const { R, U } = responseScores(tokens, n, r, logq, logp);
+  const A = leaveOneOut(R.map((x, i) => x - beta * U[i]!));
   ctx.grad.fill(0);
   for (let i = 0; i < B; i++) {
     for (let t = i * n; t < (i + 1) * n; t++) ctx.grad[tokens[t]!]! -= A[i]! / B;
