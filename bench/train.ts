@@ -13,12 +13,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadModel } from "../src/cli/io.js";
+import { resolveModel } from "../src/app/model.js";
 import type { Model } from "../src/core/model.js";
 import { ADAM_DEFAULTS } from "../src/core/train/adam.js";
 import { pooledAtoms } from "../src/core/train/atoms.js";
 import { PPO_DEFAULTS } from "../src/core/train/ppo.js";
 import { METHODS, type Method, Trainer, type TrainOptions } from "../src/core/train/train.js";
+import { nodeModelIo } from "../src/node/models.js";
 import { writeFloat64LE } from "./data.js";
 import { median } from "./timing.js";
 
@@ -115,10 +116,10 @@ function unpooledStep(model: Model, method: Method, beta: number): number {
   return (c.user + c.system) / 1000 / steps;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   log(`bench/train: loading ${args.model}`);
-  const model = loadModel(args.model);
+  const model = await resolveModel(args.model, nodeModelIo);
   const atoms = pooledAtoms(model);
   const bonLogN = new Trainer(model, options("bon-distill", args.beta)).target.logN!;
   const dir = mkdtempSync(path.join(os.tmpdir(), "bonkl-train-bench-"));
@@ -242,4 +243,4 @@ function main(): void {
   }
 }
 
-main();
+await main();

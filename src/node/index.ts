@@ -6,8 +6,15 @@
  * @packageDocumentation
  * @module bonkl/node
  */
-export type { LdpCheckPoint, ModelResults, Mover, Policy, SequenceSweep } from "../report/compute.js";
+export type { LdpCheckPoint } from "../app/plans/largeDeviations.js";
+export type { ModelResults } from "../app/plans/model.js";
+export type { Policy } from "../app/plans/policies.js";
+export type { SequenceSweep } from "../app/plans/sequences.js";
+export type { Mover } from "../app/plans/words.js";
 export { type ReportOptions, resultsJson, writeReport } from "../report/report.js";
+export { type EstimateOptions, type EstimateRun, estimateFile } from "./estimate.js";
+export { AtomicLines, readTextFile, writeFileAtomic } from "./files.js";
+export { nodeModelIo } from "./models.js";
 export {
   openSamples,
   type PromptLevels,
@@ -18,4 +25,4 @@ export {
   type SampleSummary,
   sampleFormat,
 } from "./samples.js";
-export { subtlexAfinnSpec } from "./subtlexAfinn.js";
+export { loadWordData, subtlexAfinnSpec } from "./subtlexAfinn.js";

@@ -1,10 +1,7 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import * as Plot from "@observablehq/plot";
 import type { PooledEstimate } from "../core/estimate/pooled.js";
-import { axisLabel, plotFrame, plotToSvg, svgToPng } from "./render.js";
+import { axisLabel, plotFrame, plotToSvg } from "./render.js";
 import { FONT_SIZE, PALETTE } from "./style.js";
-import { escapeXml } from "./text.js";
 
 const WIDTH = 720;
 const HEIGHT = 460;
@@ -74,34 +71,4 @@ export function estimateFigure(
       }),
     ],
   });
-}
-
-/** A small HTML page (figure inline, tables as text) in `dir`, written atomically; also figure.png. */
-export function writeEstimateReport(dir: string, r: PooledEstimate, svg: string, tables: string): void {
-  mkdirSync(dir, { recursive: true });
-  const html = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<title>bonkl estimate</title>
-<style>body{font-family:DejaVu Sans,sans-serif;max-width:960px;margin:2em auto;color:#222}pre{font-size:12px;overflow-x:auto}</style>
-</head><body>
-<h1>Best-of-N and the optimal tilt, estimated from samples</h1>
-<p>${r.prompts} prompts, ${r.samples} samples, ${r.skipped} prompt(s) skipped (fewer than 2 samples).
-Pooled values are means over prompts; intervals resample prompts.</p>
-${svg.replace(/^<\?xml[^>]*>/, "")}
-<pre>${escapeXml(tables)}</pre>
-</body></html>
-`;
-  for (const [name, bytes] of [
-    ["index.html", html],
-    ["figure.png", svgToPng(svg)],
-  ] as const) {
-    const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-    try {
-      writeFileSync(tmp, bytes);
-      renameSync(tmp, join(dir, name));
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw e;
-    }
-  }
 }

@@ -1,11 +1,9 @@
-import {
-  bonSummary,
-  frontierSummary,
-  parseSweep,
-  sequenceSummary,
-  softBonSummary,
-  tiltSummary,
-} from "../app/summaries.js";
+import { parseSweep } from "../app/parse.js";
+import { bonSummary } from "../app/results/bon.js";
+import { frontierSummary } from "../app/results/frontier.js";
+import { sequenceSummary } from "../app/results/sequence.js";
+import { softBonSummary } from "../app/results/softBon.js";
+import { tiltSummary } from "../app/results/tilt.js";
 import { defaultTemperatures, type SoftBonPoint, softBonCurve } from "../core/frontier.js";
 import { levelsOf } from "../core/levels.js";
 import { isConstantReward, type Model } from "../core/model.js";

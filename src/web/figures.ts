@@ -1,5 +1,5 @@
 import * as Plot from "@observablehq/plot";
-import type { FrontierSummary } from "../app/summaries.js";
+import type { FrontierSummary } from "../app/results/frontier.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
 import { type LegendEntry, legendMark, type Pt, sampleLine, swatch } from "../plot/legend.js";
 import { PALETTE, SVG_NS } from "../plot/style.js";

@@ -1,5 +1,5 @@
 import { readable } from "../app/format.js";
-import type { FrontierSummary } from "../app/summaries.js";
+import type { FrontierSummary } from "../app/results/frontier.js";
 import type { SoftBonPoint } from "../core/frontier.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
 import { downloadJson, downloadPng, downloadSvg } from "./download.js";

@@ -1,10 +1,8 @@
-import type {
-  bonSummary,
-  FrontierSummary,
-  sequenceSummary,
-  softBonSummary,
-  tiltSummary,
-} from "../app/summaries.js";
+import type { bonSummary } from "../app/results/bon.js";
+import type { FrontierSummary } from "../app/results/frontier.js";
+import type { sequenceSummary } from "../app/results/sequence.js";
+import type { softBonSummary } from "../app/results/softBon.js";
+import type { tiltSummary } from "../app/results/tilt.js";
 import type { SoftBonPoint } from "../core/frontier.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
 

@@ -14,12 +14,6 @@ const ROOT = resolve(import.meta.dirname, "..", "..");
 const MATH = join(ROOT, "docs", "math.md");
 const SELF = resolve(import.meta.filename);
 
-/**
- * Documents that are linked before they exist, each with the work that writes it. A link to one of them
- * is accepted while it is missing and checked like any other once it exists.
- */
-const PENDING = new Map([["docs/design.md", "issue 13 (the layout work) writes it"]]);
-
 /** Files under `dir` (recursively), skipping dependencies and build output. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -131,7 +125,7 @@ describe("every relative link in README.md and docs/*.md resolves", () => {
           continue;
         }
         if (!existsSync(resolved)) {
-          if (!PENDING.has(where)) problems.push(`${at}: no file ${where}`);
+          problems.push(`${at}: no file ${where}`);
           continue;
         }
         if (anchor !== undefined && resolved.endsWith(".md") && statSync(resolved).isFile()) {

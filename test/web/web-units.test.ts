@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { presetSpec } from "../../src/app/presets.js";
 import {
   bonSummary,
   frontierSummary,
   sequenceSummary,
   softBonSummary,
   tiltSummary,
-} from "../../src/app/summaries.js";
+} from "../../src/app/index.js";
+import { presetSpec } from "../../src/app/presets.js";
 import { startServer } from "../../src/cli/commands/serve.js";
 import { InputError } from "../../src/core/errors.js";
 import { createModel } from "../../src/core/model.js";

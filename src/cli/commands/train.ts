@@ -1,7 +1,9 @@
 import { once } from "node:events";
-import { renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { statSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Command } from "commander";
+import { keyValues, table, toJson, toJsonLine } from "../../app/output.js";
+import { parseReal } from "../../app/parse.js";
 import { InputError, show } from "../../core/errors.js";
 import { DIVERGENCES, type Divergence } from "../../core/train/distill.js";
 import type { TrainPoint } from "../../core/train/metrics.js";
@@ -14,9 +16,8 @@ import {
   Trainer,
   type TrainOptions,
 } from "../../core/train/train.js";
-import { keyValues, loadModel, parseReal, table, toJson } from "../io.js";
-import { emit, modelOption } from "../shared.js";
-import { toJsonLine } from "./estimate.js";
+import { writeFileAtomic } from "../../node/files.js";
+import { emit, loadModel, modelOption, terminalBar, writeError } from "../shared.js";
 
 /**
  * `bonkl train`: a tabular (per-token) softmax policy trained by REINFORCE, PPO, DPO or best-of-N
@@ -74,7 +75,7 @@ function whole(text: string, flag: string, min: number, max = Number.MAX_SAFE_IN
   const v = parseReal(text, flag);
   if (!Number.isInteger(v) || v < min || v > max) {
     const range = max >= Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
-    throw new InputError(flag, `expected a whole number ${range}, got ${show(text)}`);
+    throw new InputError(flag, `expected a whole number ${range}, got ${show(text)}`, "out_of_range");
   }
   return v;
 }
@@ -125,7 +126,7 @@ function parseFlags(f: TrainFlags): {
   };
   const onlyFor = (flag: string, given: unknown, methods: readonly Method[]) => {
     if (given !== undefined && !methods.includes(method)) {
-      throw new InputError(flag, `applies to ${methods.join(", ")}, not to ${method}`);
+      throw new InputError(flag, `applies to ${methods.join(", ")}, not to ${method}`, "conflict");
     }
   };
   for (const [flag, v] of [
@@ -142,16 +143,22 @@ function parseFlags(f: TrainFlags): {
     throw new InputError(
       "--beta",
       `${method} needs the KL penalty β (its optimum is the tilt φ with λ = 1/β)`,
+      "missing",
     );
   }
   if (method === "bon-distill" && [f.beta, f.n, f.logN].filter((v) => v !== undefined).length !== 1) {
     throw new InputError(
       "--n",
       "bon-distill needs exactly one of --n, --log-n (best-of-N's N) and --beta (the N whose KL is that of φ_{1/β})",
+      "conflict",
     );
   }
   if (f.batch !== undefined && options.gradient !== "sampled") {
-    throw new InputError("--batch", "applies to --gradient sampled (an exact gradient uses no batch)");
+    throw new InputError(
+      "--batch",
+      "applies to --gradient sampled (an exact gradient uses no batch)",
+      "conflict",
+    );
   }
   const steps = whole(f.steps, "--steps", 0, MAX_STEPS);
   const every = f.every === undefined ? 1 : whole(f.every, "--every", 1);
@@ -159,7 +166,11 @@ function parseFlags(f: TrainFlags): {
   if (f.tolerance !== undefined) {
     tolerance = parseReal(f.tolerance, "--tolerance");
     if (!(tolerance > 0))
-      throw new InputError("--tolerance", `expected a number > 0 (nats), got ${show(f.tolerance)}`);
+      throw new InputError(
+        "--tolerance",
+        `expected a number > 0 (nats), got ${show(f.tolerance)}`,
+        "out_of_range",
+      );
   }
   return { options, steps, every, tolerance };
 }
@@ -176,24 +187,13 @@ function checkOutput(path: string): void {
   } catch {
     isDir = false;
   }
-  if (!isDir) throw new InputError("--save-policy", `the directory ${show(dir)} does not exist`);
+  if (!isDir)
+    throw new InputError("--save-policy", `the directory ${show(dir)} does not exist`, "no_such_file");
   try {
-    if (statSync(path).isDirectory()) throw new InputError("--save-policy", `${show(path)} is a directory`);
+    if (statSync(path).isDirectory())
+      throw new InputError("--save-policy", `${show(path)} is a directory`, "unwritable");
   } catch (e) {
     if (e instanceof InputError) throw e;
-  }
-}
-
-/** Writes beside the target and renames over it, so a reader never sees half a file. */
-function writeAtomically(path: string, text: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, text, { flag: "wx" });
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code ?? "error";
-    throw new InputError("--save-policy", `cannot write ${show(path)} (${code})`);
   }
 }
 
@@ -254,18 +254,23 @@ export function registerTrain(program: Command): void {
     .action(async (flags: TrainFlags) => {
       const { options, steps, every, tolerance } = parseFlags(flags);
       if (flags.savePolicy !== undefined) checkOutput(flags.savePolicy);
-      const model = loadModel(flags.model);
+      const model = await loadModel(flags.model);
       let trainer: Trainer;
       try {
         trainer = new Trainer(model, options);
       } catch (e) {
-        if (e instanceof InputError && FLAGS[e.field]) throw new InputError(FLAGS[e.field]!, e.detail);
+        if (e instanceof InputError && FLAGS[e.field])
+          throw new InputError(FLAGS[e.field]!, e.detail, e.code);
         throw e;
       }
       const setup = trainer.describe();
       const json = flags.json === true;
+      // A bar on stderr when it is a terminal, unless JSON lines stream to the same terminal.
       const bar =
-        process.stderr.isTTY && !(json && process.stdout.isTTY) ? await progressBar(steps) : undefined;
+        json && process.stdout.isTTY
+          ? undefined
+          : await terminalBar("bonkl train [{bar}] {value}/{total} steps");
+      bar?.start(steps, 0);
       const rows: TrainPoint[] = [];
       let last = trainer.point();
       const show = async (p: TrainPoint, force: boolean) => {
@@ -315,27 +320,15 @@ export function registerTrain(program: Command): void {
           steps: trainer.step,
           final: last,
         });
-        writeAtomically(flags.savePolicy, `${toJson(saved)}\n`);
+        try {
+          writeFileAtomic(flags.savePolicy, `${toJson(saved)}\n`);
+        } catch (e) {
+          throw writeError(e, "--save-policy", flags.savePolicy);
+        }
         process.stderr.write(`bonkl: wrote ${flags.savePolicy}\n`);
       }
       process.stderr.write(
         `bonkl: ${setup.method} (${setup.gradient} gradients): ${trainer.step} steps in ${seconds.toFixed(1)} s, KL(q‖optimum) = ${last.klToOptimum.toExponential(3)} nats\n`,
       );
     });
-}
-
-/** A progress bar on stderr (only when stderr is a terminal). */
-async function progressBar(total: number): Promise<{ update(v: number): void; stop(): void }> {
-  const { default: progress } = await import("cli-progress");
-  const bar = new progress.SingleBar(
-    {
-      stream: process.stderr,
-      format: "bonkl train [{bar}] {value}/{total} steps | eta {eta}s",
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    progress.Presets.shades_classic,
-  );
-  bar.start(total, 0);
-  return { update: (v) => bar.update(v), stop: () => bar.stop() };
 }

@@ -3,8 +3,8 @@ import { levelsOf } from "../levels.js";
 import { isConstantReward, type Model } from "../model.js";
 import { NeumaierSum } from "../numerics/sum.js";
 import { tiltAt, tiltLogProbs } from "../tilt.js";
+import { cramerSolution } from "./cramer.js";
 import { type Lattice, latticeOf } from "./lattice.js";
-import { cramerSolution } from "./ldp.js";
 import { logNormalDensity, millsMinusReciprocal, normalUpper } from "./normalTail.js";
 
 /**

@@ -82,13 +82,18 @@ export class Adam {
 
 function checkAdam(o: { lr: number; beta1: number; beta2: number; eps: number }): void {
   if (!(o.lr > 0 && Number.isFinite(o.lr)))
-    throw new InputError("lr", `the step size must be a finite number > 0, got ${show(o.lr)}`);
+    throw new InputError(
+      "lr",
+      `the step size must be a finite number > 0, got ${show(o.lr)}`,
+      "out_of_range",
+    );
   for (const [name, b] of [
     ["beta1", o.beta1],
     ["beta2", o.beta2],
   ] as const) {
-    if (!(b >= 0 && b < 1)) throw new InputError(name, `Adam's ${name} must be in [0, 1), got ${show(b)}`);
+    if (!(b >= 0 && b < 1))
+      throw new InputError(name, `Adam's ${name} must be in [0, 1), got ${show(b)}`, "out_of_range");
   }
   if (!(o.eps >= 0 && Number.isFinite(o.eps)))
-    throw new InputError("eps", `Adam's ε must be a finite number ≥ 0, got ${show(o.eps)}`);
+    throw new InputError("eps", `Adam's ε must be a finite number ≥ 0, got ${show(o.eps)}`, "out_of_range");
 }

@@ -1,11 +1,11 @@
 import type { Rng } from "../estimate/bootstrap.js";
 import { type AliasTable, aliasTableFromLogWeights, drawAlias } from "../estimate/sample.js";
 import type { Adam } from "./adam.js";
-import type { Policy } from "./policy.js";
+import type { SoftmaxPolicy } from "./policy.js";
 
 /** What a method's step works on: the policy, its optimiser and a gradient buffer (one entry per atom). */
 export interface StepContext {
-  readonly policy: Policy;
+  readonly policy: SoftmaxPolicy;
   readonly adam: Adam;
   /** Scratch for the gradient of the loss with respect to one member's logit, per atom. */
   readonly grad: Float64Array;

@@ -7,7 +7,7 @@ import { type Atoms, expandLogProbs } from "./atoms.js";
  * sequence of n tokens the same q is used at every position (the per-token, memoryless policy q^{⊗n}).
  * A run starts at the reference: θ = log p, q = p.
  */
-export class Policy {
+export class SoftmaxPolicy {
   readonly atoms: Atoms;
   /** θ_a, one member's logit. */
   readonly logits: Float64Array;

@@ -33,6 +33,7 @@ export function policySampler(model: Model, logq: Float64Array, length = 1): Pol
     throw new InputError(
       "length",
       `expected a whole number from 1 to ${MAX_SAMPLE_LENGTH}, got ${show(length)}`,
+      "out_of_range",
     );
   }
   return { model, logq, length, table: aliasTableFromLogWeights(logq, "policy") };
@@ -64,7 +65,7 @@ export function samplePolicy(
   options: { readonly tokens?: boolean } = {},
 ): PolicyBatch {
   if (!Number.isSafeInteger(count) || count < 0) {
-    throw new InputError("count", `expected a whole number ≥ 0, got ${show(count)}`);
+    throw new InputError("count", `expected a whole number ≥ 0, got ${show(count)}`, "out_of_range");
   }
   const { table, length: n, logq } = sampler;
   const { r, logp } = sampler.model;
@@ -117,7 +118,7 @@ export function policySampleRows(
     ["perPrompt", perPrompt],
   ] as const) {
     if (!Number.isSafeInteger(v) || v < 1)
-      throw new InputError(name, `expected a whole number ≥ 1, got ${show(v)}`);
+      throw new InputError(name, `expected a whole number ≥ 1, got ${show(v)}`, "out_of_range");
   }
   const batch = samplePolicy(sampler, rng, prompts * perPrompt, { tokens: true });
   const labels = sampler.model.labels;

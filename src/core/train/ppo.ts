@@ -51,13 +51,15 @@ export const PPO_DEFAULTS: PpoOptions = { clip: 0.2, epochs: 4, minibatches: 4, 
 
 /** Refuses PPO constants out of range (minibatches at most the batch size), naming the field. */
 export function checkPpo(o: PpoOptions, batch: number): void {
-  if (!(o.clip > 0 && o.clip < 1)) throw new InputError("clip", `ε must be in (0, 1), got ${show(o.clip)}`);
+  if (!(o.clip > 0 && o.clip < 1))
+    throw new InputError("clip", `ε must be in (0, 1), got ${show(o.clip)}`, "out_of_range");
   if (!Number.isSafeInteger(o.epochs) || o.epochs < 1)
-    throw new InputError("epochs", `expected a whole number ≥ 1, got ${show(o.epochs)}`);
+    throw new InputError("epochs", `expected a whole number ≥ 1, got ${show(o.epochs)}`, "out_of_range");
   if (!Number.isSafeInteger(o.minibatches) || o.minibatches < 1 || o.minibatches > batch) {
     throw new InputError(
       "minibatches",
       `expected a whole number from 1 to the batch size ${batch}, got ${show(o.minibatches)}`,
+      "out_of_range",
     );
   }
   if (!PENALTIES.includes(o.penalty)) {

@@ -91,7 +91,11 @@ export function loadPolicy(model: Model, value: unknown, field = "policy"): Load
       throw new InputError(`${field}.outcomes[${i}]`, `expected a string, got ${show(label)}`);
     const x = logq[i];
     if (typeof x !== "number" || !Number.isFinite(x)) {
-      throw new InputError(`${field}.logq[${i}]`, `expected a finite log-probability, got ${show(x)}`);
+      throw new InputError(
+        `${field}.logq[${i}]`,
+        `expected a finite log-probability, got ${show(x)}`,
+        "invalid_number",
+      );
     }
     let j: number;
     if (byLabel) {
@@ -121,6 +125,7 @@ export function loadPolicy(model: Model, value: unknown, field = "policy"): Load
     throw new InputError(
       `${field}.logq`,
       `the probabilities sum to ${Math.exp(total)} (must be 1 within ${SUM_TOLERANCE})`,
+      "out_of_range",
     );
   }
   for (let j = 0; j < out.length; j++) out[j] = out[j]! - total;
@@ -129,6 +134,7 @@ export function loadPolicy(model: Model, value: unknown, field = "policy"): Load
     throw new InputError(
       `${field}.length`,
       `expected a whole number ≥ 1 (tokens per response), got ${show(length)}`,
+      "out_of_range",
     );
   }
   return { logq: out, length };

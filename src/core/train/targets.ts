@@ -29,7 +29,11 @@ export interface Target {
 /** Refuses a β that is not a finite number > 0, naming `field`. */
 export function checkBeta(beta: number, field = "beta"): void {
   if (!(beta > 0) || !Number.isFinite(beta)) {
-    throw new InputError(field, `the KL penalty β must be a finite number > 0, got ${show(beta)}`);
+    throw new InputError(
+      field,
+      `the KL penalty β must be a finite number > 0, got ${show(beta)}`,
+      "out_of_range",
+    );
   }
 }
 
@@ -58,6 +62,7 @@ export function bonTarget(model: Model, logN: number, lambda?: number): Target {
     throw new InputError(
       "n",
       `best-of-N with log N = ${show(logN)} is saturated (KL ${show(bon.kl)} = log 1/p*): its law is p conditioned on r = r_max, which no softmax reaches in finitely many steps; take a smaller N`,
+      "out_of_range",
     );
   }
   return {

@@ -17,7 +17,7 @@ import {
 } from "./distill.js";
 import { dpoExactStep, dpoSampledStep } from "./dpo.js";
 import { type TrainPoint, trainPoint } from "./metrics.js";
-import { Policy } from "./policy.js";
+import { SoftmaxPolicy } from "./policy.js";
 import { checkPpo, PPO_DEFAULTS, type PpoOptions, ppoExactStep, ppoSampledStep } from "./ppo.js";
 import { reinforceExactStep, reinforceSampledStep } from "./reinforce.js";
 import { bonTarget, checkBeta, logNForKl, type Target, tiltTarget } from "./targets.js";
@@ -71,7 +71,7 @@ export const BATCH_DEFAULT = 256;
 
 function wholeNumber(v: number, field: string, min: number): void {
   if (!Number.isSafeInteger(v) || v < min) {
-    throw new InputError(field, `expected a whole number ≥ ${min}, got ${show(v)}`);
+    throw new InputError(field, `expected a whole number ≥ ${min}, got ${show(v)}`, "out_of_range");
   }
 }
 
@@ -87,7 +87,7 @@ export class Trainer {
   readonly length: number;
   readonly target: Target;
   readonly atoms: Atoms;
-  readonly policy: Policy;
+  readonly policy: SoftmaxPolicy;
   private readonly ctx: StepContext;
   private readonly beta: number;
   private readonly ppo: PpoOptions;
@@ -129,10 +129,12 @@ export class Trainer {
         throw new InputError(
           "length",
           "best-of-N distillation is for single outcomes (--length 1): best-of-N over sequences is not a per-token law",
+          "conflict",
         );
       }
       const given = [options.beta, options.n, options.logN].filter((v) => v !== undefined).length;
-      if (given !== 1) throw new InputError("n", "bon-distill needs exactly one of N, log N and β");
+      if (given !== 1)
+        throw new InputError("n", "bon-distill needs exactly one of N, log N and β", "conflict");
       let logN: number;
       let lambda: number | undefined;
       if (options.beta !== undefined) {
@@ -146,9 +148,10 @@ export class Trainer {
       this.beta = 1 / this.target.lambda;
     } else {
       if (options.n !== undefined || options.logN !== undefined) {
-        throw new InputError("n", `N is for bon-distill; ${this.method} takes β`);
+        throw new InputError("n", `N is for bon-distill; ${this.method} takes β`, "conflict");
       }
-      if (options.beta === undefined) throw new InputError("beta", `${this.method} needs the KL penalty β`);
+      if (options.beta === undefined)
+        throw new InputError("beta", `${this.method} needs the KL penalty β`, "missing");
       this.target = tiltTarget(atomModel, options.beta);
       this.beta = options.beta;
     }
@@ -156,9 +159,10 @@ export class Trainer {
       throw new InputError(
         "gradient",
         "exact DPO gradients for sequences would need the joint law of reward and log-ratio over pairs of sequences; use sampled gradients for --length > 1",
+        "conflict",
       );
     }
-    this.policy = new Policy(this.atoms);
+    this.policy = new SoftmaxPolicy(this.atoms);
     const lr = options.lr ?? LR_DEFAULT;
     const adam = new Adam(atomModel.size, { ...options.adam, lr });
     this.ctx = {

@@ -4,7 +4,7 @@ import { doobTransform, markovOptimum, markovRate } from "../../../src/core/mark
 import { createMarkovChain, denseTransition, type MarkovSpec } from "../../../src/core/markov/chain.js";
 import { perronAt } from "../../../src/core/markov/perron.js";
 import { createModel } from "../../../src/core/model.js";
-import { rateFunction } from "../../../src/core/sequence/ldp.js";
+import { rateFunction } from "../../../src/core/sequence/cramer.js";
 import { lambdaForKl, tiltAt } from "../../../src/core/tilt.js";
 import { close } from "../../support/assert.js";
 

@@ -8,7 +8,7 @@ import { type Model, modelFromLogWeights } from "../../../src/core/model.js";
 import type { Adam } from "../../../src/core/train/adam.js";
 import { pooledAtoms, singletonAtoms } from "../../../src/core/train/atoms.js";
 import type { StepContext } from "../../../src/core/train/context.js";
-import { Policy } from "../../../src/core/train/policy.js";
+import { SoftmaxPolicy } from "../../../src/core/train/policy.js";
 
 export function softmax(theta: ArrayLike<number>): number[] {
   const m = Math.max(...Array.from(theta));
@@ -113,7 +113,7 @@ export function capturedGradients(
   options: { length?: number; pooled?: boolean; batch?: number; rng?: Rng } = {},
 ): Float64Array[] {
   const atoms = options.pooled ? pooledAtoms(model) : singletonAtoms(model);
-  const policy = new Policy(atoms, Float64Array.from(theta));
+  const policy = new SoftmaxPolicy(atoms, Float64Array.from(theta));
   const calls: Float64Array[] = [];
   const adam = {
     step(x: Float64Array, g: ArrayLike<number>) {
