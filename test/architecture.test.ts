@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -19,18 +19,6 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   report: ["core", "app", "plot", "node", "report"],
   web: ["core", "app", "plot", "web"],
   cli: ["core", "app", "plot", "node", "report", "cli"],
-};
-
-/**
- * Files that still break a rule, each with the rule and where the fix is under way. The test fails when
- * one of them no longer exists or no longer breaks its rule, so the list only ever shrinks.
- */
-const PENDING: Record<string, { readonly rule: "node" | "dom" | "fs"; readonly why: string }[]> = {
-  "src/plot/render.ts": [
-    { rule: "node", why: "Node rendering (resvg, linkedom, files) moves to src/node/render.ts" },
-    { rule: "dom", why: "the figures take a passed-in document" },
-    { rule: "fs", why: "figures are written by src/node/render.ts" },
-  ],
 };
 
 function filesUnder(dir: string): string[] {
@@ -69,8 +57,6 @@ function breaks(file: string, rule: "node" | "dom" | "fs"): boolean {
   if (rule === "fs") return specs.some((s) => /^(node:)?fs(\/promises)?$/.test(s));
   return /(?<![.\w$])(document|window|navigator|localStorage)\./.test(text.replace(/\/\*[\s\S]*?\*\//g, ""));
 }
-
-const pending = (file: string, rule: "node" | "dom" | "fs") => PENDING[file]?.some((p) => p.rule === rule);
 
 describe("layers", () => {
   it("every layer has modules, and every file is in a layer or is a package entry", () => {
@@ -114,7 +100,7 @@ describe("the pure layers", () => {
   for (const file of files.filter((f) => layerOf(f) === "plot")) {
     it(`${file} imports no Node module and uses no DOM global`, () => {
       for (const rule of ["node", "dom"] as const) {
-        if (!pending(file, rule)) expect(breaks(file, rule), `${file}: ${rule}`).toBe(false);
+        expect(breaks(file, rule), `${file}: ${rule}`).toBe(false);
       }
     });
   }
@@ -123,19 +109,9 @@ describe("the pure layers", () => {
 describe("the file system", () => {
   for (const file of files) {
     const layer = layerOf(file);
-    if (layer === "node" || layer === "cli" || pending(file, "fs")) continue;
+    if (layer === "node" || layer === "cli") continue;
     it(`${file} does not import node:fs (only src/node and src/cli touch files)`, () => {
       expect(breaks(file, "fs")).toBe(false);
     });
-  }
-});
-
-describe("rules still pending", () => {
-  for (const [file, rules] of Object.entries(PENDING)) {
-    for (const { rule, why } of rules) {
-      it(`${file} still breaks "${rule}" (${why}); remove the entry once it does not`, () => {
-        expect(existsSync(file) && breaks(file, rule)).toBe(true);
-      });
-    }
   }
 });

@@ -7,6 +7,7 @@ import { InputError, show } from "../core/errors.js";
 import type { Model } from "../core/model.js";
 import { errorCode } from "../node/files.js";
 import { nodeModelIo } from "../node/models.js";
+import type { FigureDocument } from "../plot/svg.js";
 
 /** Core field names → the flags a CLI user typed. */
 export const FLAG: Record<string, string> = {
@@ -121,10 +122,17 @@ export function checkPlotFiles(files: readonly string[]): void {
   }
 }
 
-/** Writes one figure to every `--plot` file (each atomically); an unwritable path is an input error. */
-export async function writePlots(files: readonly string[], svg: string): Promise<void> {
+/**
+ * Draws one figure (with a Node document) and writes it to every `--plot` file, each atomically; an
+ * unwritable path is an input error.
+ */
+export async function writePlots(
+  files: readonly string[],
+  draw: (document: FigureDocument) => string,
+): Promise<void> {
   // Loaded only when asked for: the plotting stack takes longer to load than everything else.
-  const { writeFigure } = await import("../plot/render.js");
+  const { svgDocument, writeFigure } = await import("../node/render.js");
+  const svg = draw(svgDocument());
   for (const file of files) {
     try {
       writeFigure(file, svg);

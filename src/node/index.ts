@@ -6,6 +6,7 @@
  * @packageDocumentation
  * @module bonkl/node
  */
+export type { LdpCurves } from "../app/ldpCurves.js";
 export type { LdpCheckPoint } from "../app/plans/largeDeviations.js";
 export type { ModelResults } from "../app/plans/model.js";
 export type { Policy } from "../app/plans/policies.js";

@@ -1,4 +1,5 @@
 import type { ModelResults } from "../app/plans/model.js";
+import { svgDocument } from "../node/render.js";
 import { frontierFigure } from "../plot/frontier.js";
 import { identityFigure } from "../plot/identity.js";
 import { ldpFigure } from "../plot/ldp.js";
@@ -6,26 +7,36 @@ import { sequenceFigure } from "../plot/sequence.js";
 import { wordsFigure } from "../plot/words.js";
 import type { ModelFigures } from "./sections/context.js";
 
-/** The figures of one model, drawn from its results only. */
+/** The figures of one model, drawn from its results only (with a Node document). */
 export function modelFigures(name: string, r: ModelResults): ModelFigures {
+  const doc = svgDocument();
   return {
-    frontier: r.frontier ? frontierFigure(r.frontier, `${name}: reward against KL`) : "",
+    frontier: r.frontier ? frontierFigure(doc, r.frontier, { title: `${name}: reward against KL` }) : "",
     identity: r.frontier
       ? identityFigure(
+          doc,
           { optimal: r.frontier.optimal, policies: r.policies ?? [] },
           `${name}: other policies against the optimum`,
         )
       : "",
     sequence: (r.sequence ?? []).map(({ klRate, runs }) =>
-      sequenceFigure(
-        runs.map((run) => ({ ...run, lambda: run.lambda ?? Number.POSITIVE_INFINITY })),
-        `${name}: best-of-N, N = e^(nΔ), against the optimum, Δ = ${klRate.toPrecision(3)}`,
-      ),
+      sequenceFigure(doc, runs, {
+        title: `${name}: best-of-N, N = exp(nΔ), against the optimum, Δ = ${klRate.toPrecision(3)}`,
+      }),
     ),
-    ...(r.ldp ? { ldp: ldpFigure(r.ldp, r.ldp.checks, `${name}: large deviations under the optimum`) } : {}),
+    ...(r.ldp
+      ? {
+          ldp: ldpFigure(doc, r.ldp, {
+            checks: r.ldp.checks,
+            curves: r.ldp.curves,
+            title: `${name}: large deviations under the optimum`,
+          }),
+        }
+      : {}),
     ...(r.movers
       ? {
           words: wordsFigure(
+            doc,
             r.movers.gain,
             r.movers.lose,
             r.movers.klRate,

@@ -3,7 +3,7 @@ import { toJson } from "../app/output.js";
 import { type ModelResults, modelSteps, type Step } from "../app/plans/model.js";
 import type { Model } from "../core/model.js";
 import { writeFileAtomic } from "../node/files.js";
-import { svgToPng } from "../plot/render.js";
+import { svgToPng } from "../node/render.js";
 import { modelFigures, nominalWidth } from "./figures.js";
 import { page } from "./page.js";
 import { modelSection } from "./section.js";

@@ -16,6 +16,7 @@ import { ldpSummary } from "../../src/core/sequence/ldp.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "../../src/core/softBon.js";
 import { lambdaForKl, tiltAt, tiltLogProbs } from "../../src/core/tilt.js";
 import { nodeModelIo } from "../../src/node/models.js";
+import { svgDocument } from "../../src/node/render.js";
 import { identityFigure } from "../../src/plot/identity.js";
 import { wordsFigure } from "../../src/plot/words.js";
 import { formatValue, type NumberFormat, valueAt } from "../../src/report/refs.js";
@@ -290,6 +291,7 @@ describe("modelSteps", () => {
 describe("wordsFigure", () => {
   const move = (outcome: string, reward: number, p: number, phi: number) => ({ outcome, reward, p, phi });
   const svg = wordsFigure(
+    svgDocument(),
     [move('<b>"good"&', 3, 0.01, 0.05), move("nice", 2, 0.02, 0.03)],
     [move("the", 0, 0.05, 0.04), move("bad", -3, 0.01, 0.001)],
     0.5,
@@ -330,7 +332,7 @@ describe("identityFigure", () => {
   const optimal = Array.from({ length: 50 }, (_, i) => ({ kl: i / 20, reward: Math.sqrt(i / 20) }));
 
   it("places each policy with a link to the curve and a bar as long as its KL to the optimum", () => {
-    const svg = identityFigure({
+    const svg = identityFigure(svgDocument(), {
       optimal,
       policies: [policy("near", 0.5, 0.69, Math.SQRT1_2, 1.4), policy("far", 1, 0.2, 1, 1)],
     });
@@ -346,7 +348,7 @@ describe("identityFigure", () => {
   });
 
   it("writes ∞ for a policy with mass where the optimum has none, and draws no NaN", () => {
-    const svg = identityFigure({
+    const svg = identityFigure(svgDocument(), {
       optimal,
       policies: [
         {

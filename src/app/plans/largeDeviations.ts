@@ -2,6 +2,7 @@ import type { Model } from "../../core/model.js";
 import { optimum } from "../../core/optimum.js";
 import { type LdpSummary, ldpSummary } from "../../core/sequence/ldp.js";
 import { finiteLengthCheck } from "../../core/sequence/ldpCheck.js";
+import { type LdpCurves, ldpCurves } from "../ldpCurves.js";
 
 /** One point of the approach to J_Δ: the exact −(1/n) log P_φ(S_n ≥ n x) beside J_Δ(x). */
 export interface LdpCheckPoint {
@@ -59,6 +60,8 @@ export interface LargeDeviations extends LdpSummary {
   /** Largest |Γ(t) − its Rényi forms| over the t shown. */
   readonly renyiAgreement: number;
   readonly checks: RateApproach[];
+  /** J, I_p and Γ sampled finely for the figure's curves (the tables keep the 41 points above). */
+  readonly curves: LdpCurves;
 }
 
 /**
@@ -69,5 +72,10 @@ export function largeDeviations(model: Model, delta: number, quick: boolean): La
   const ldp = ldpSummary(model, delta, { grid: 41 });
   const xs = Array.from({ length: 10 }, (_, i) => ldp.xStar + ((model.rMax - ldp.xStar) * (i + 1)) / 10);
   const lengths = quick ? APPROACH_LENGTHS.slice(0, 2) : APPROACH_LENGTHS;
-  return { ...ldp, renyiAgreement: renyiAgreement(ldp), checks: rateApproach(model, delta, xs, lengths) };
+  return {
+    ...ldp,
+    renyiAgreement: renyiAgreement(ldp),
+    checks: rateApproach(model, delta, xs, lengths),
+    curves: ldpCurves(model, delta, ldp),
+  };
 }

@@ -62,7 +62,7 @@ export function otherPolicies(model: Model, law: Model, delta: number): Policy[]
       ...gapSummary(model, spread(model, sharpened)),
     },
     {
-      policy: "p restricted to r ≥ E_p r",
+      policy: "p restricted to r ≥ Eₚ r",
       kind: "restricted" as const,
       threshold,
       ...gapSummary(law, spread(law, above)),

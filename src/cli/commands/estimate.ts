@@ -119,14 +119,14 @@ export function registerEstimate(program: Command): void {
       );
       const text = () => estimateText(run.result, run.compareN, run.columns.gold !== undefined);
       if (opts.plot.length > 0 || opts.report) {
-        const { estimateFigure } = await import("../../plot/estimate.js");
-        const svg = estimateFigure(run.result);
-        if (opts.plot.length > 0) await writePlots(opts.plot, svg);
+        const [{ estimateFigure }, { svgDocument, svgToPng }] = await Promise.all([
+          import("../../plot/estimate.js"),
+          import("../../node/render.js"),
+        ]);
+        const svg = estimateFigure(svgDocument(), run.result);
+        if (opts.plot.length > 0) await writePlots(opts.plot, () => svg);
         if (opts.report) {
-          const [{ estimatePage }, { svgToPng }] = await Promise.all([
-            import("../../report/estimatePage.js"),
-            import("../../plot/render.js"),
-          ]);
+          const { estimatePage } = await import("../../report/estimatePage.js");
           writeFileAtomic(join(opts.report, "index.html"), estimatePage(run.result, svg, text()));
           writeFileAtomic(join(opts.report, "figure.png"), svgToPng(svg));
           process.stderr.write(`bonkl: wrote ${opts.report}/index.html\n`);

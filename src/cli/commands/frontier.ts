@@ -43,7 +43,7 @@ export function registerFrontier(program: Command): void {
       const result = frontierSummary(model, { points, maxLogN, softN });
       if (opts.plot.length > 0) {
         const { frontierFigure } = await import("../../plot/frontier.js");
-        await writePlots(opts.plot, frontierFigure(result));
+        await writePlots(opts.plot, (doc) => frontierFigure(doc, result));
       }
       emit(opts.json ? toJson(result) : opts.csv ? frontierCsv(result) : frontierText(result));
     },

@@ -73,8 +73,12 @@ export function registerLdp(program: Command): void {
         : checkLength !== undefined
           ? [{ n: checkLength, points: s.check ?? [] }]
           : rateApproach(model, delta, rateGrid(model, grid), APPROACH_LENGTHS, checkGrid);
-      const { ldpFigure } = await import("../../plot/ldp.js");
-      await writePlots(opts.plot, ldpFigure(s, checks));
+      const [{ ldpFigure }, { ldpCurves }] = await Promise.all([
+        import("../../plot/ldp.js"),
+        import("../../app/ldpCurves.js"),
+      ]);
+      const curves = ldpCurves(model, delta, s);
+      await writePlots(opts.plot, (doc) => ldpFigure(doc, s, { checks, curves }));
     }
     const out = ldpOutput(s);
     emit(opts.json ? toJson(out) : ldpText(s, out));

@@ -78,10 +78,7 @@ export function registerSequence(program: Command): void {
     checkAccuracy(runs, opts.strict);
     if (opts.plot.length > 0) {
       const { sequenceFigure } = await import("../../plot/sequence.js");
-      await writePlots(
-        opts.plot,
-        sequenceFigure(runs.map((r) => ({ ...r, lambda: r.lambda ?? Number.POSITIVE_INFINITY, method: "" }))),
-      );
+      await writePlots(opts.plot, (doc) => sequenceFigure(doc, runs));
     }
     emit(opts.json ? toJson(runs) : sweepTable(runs));
   });
