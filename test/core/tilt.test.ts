@@ -272,19 +272,25 @@ describe("lambdaForKl", () => {
     );
   });
 
-  it("returns λ = 0 for a constant reward and for Δ = 0", () => {
+  it("a constant reward is saturated at every Δ ≥ 0 (Δ ≥ log 1/p* = 0); Δ = 0 otherwise gives λ = 0", () => {
+    // One rule for every model: saturated ⇔ Δ ≥ log(1/p*). With a constant reward p* = 1, and the
+    // saturated optimum p(·|Y*) is p itself, with KL 0 and reward r_max.
     for (const delta of [0, 1e-9, 0.5, 100]) {
       const model = createModel({ p: [0.2, 0.3, 0.5], r: [4, 4, 4] });
-      expect(lambdaForKl(model, delta)).toMatchObject({ lambda: 0, saturated: false, iterations: 0 });
+      const sol = lambdaForKl(model, delta);
+      expect(sol).toMatchObject({ lambda: INF, saturated: true, iterations: 0 });
+      expect(sol.point).toMatchObject({ reward: 4, kl: 0, saturated: true });
+      const logphi = tiltLogProbs(model, sol.point);
+      for (let i = 0; i < model.size; i++) close(logphi[i]!, model.logp[i]!, 0, 4 * EPS);
       expect(optimalReward(model, delta)).toBe(4);
       expect(optimalRewardDual(model, delta)).toBe(4);
     }
     const model = createModel({ p: [0.2, 0.3, 0.5], r: [1, 2, 3] });
-    expect(lambdaForKl(model, 0).lambda).toBe(0);
+    expect(lambdaForKl(model, 0)).toMatchObject({ lambda: 0, saturated: false, iterations: 0 });
     close(optimalReward(model, 0), 0.2 + 0.6 + 1.5, 2 * EPS);
     // Zero-probability outcomes with another reward do not make the reward non-constant.
     const padded = createModel({ p: [0.5, 0, 0.5], r: [2, 9, 2] });
-    expect(lambdaForKl(padded, 0.3).lambda).toBe(0);
+    expect(lambdaForKl(padded, 0.3)).toMatchObject({ lambda: INF, saturated: true });
     expect(optimalReward(padded, 0.3)).toBe(2);
   });
 
