@@ -2,7 +2,8 @@
  * A first guess for the tilt's λ_Δ (d(λ_Δ) = Δ, MATH §1) without a pass over the outcomes per trial λ:
  * the rewards in BINS equal-width bins, each kept as its mass and first two moments about its centre
  * (one pass, no exponential). Within a bin of half-width h, Σ P e^{λ(v − c_b)} = M₀ + λM₁ + λ²M₂/2 up
- * to (λh)³/6 relative, so for λh ≤ 0.02 the bins give d(λ) to about 1e-6 and λ_Δ to about as much, and
+ * to (λh)³/6 relative, so for λh ≤ 0.02 the bins give d(λ) to about 1e-6 and λ_Δ to about as much (up
+ * to λh = ¼ they still give a guess within about 1e-3, where M₀ + λM₁ + λ²M₂/2 stays positive), and
  * Newton's method on the bins costs O(BINS) a step. The guess only decides where the exact passes start
  * (tilt.ts); nothing reported comes from the bins.
  */
@@ -89,7 +90,7 @@ function coarseKl(bins: CoarseBins, lambdaScaled: number): { d: number; variance
 
 /**
  * λ with d(λ) = Δ on the bins, by Newton's method kept in a bracket, from `guess`; undefined when the
- * bins cannot say (λh beyond 0.02 on the way, or no convergence).
+ * bins cannot say (λh beyond ¼ on the way, or no convergence).
  */
 export function coarseLambda(
   bins: CoarseBins,
@@ -102,7 +103,7 @@ export function coarseLambda(
   let hi = Number.POSITIVE_INFINITY;
   for (let it = 0; it < 100; it++) {
     const L = lambda * scale;
-    if (!(L * bins.halfWidth <= 0.02)) return undefined;
+    if (!(L * bins.halfWidth <= 0.25)) return undefined;
     const { d, variance } = coarseKl(bins, L);
     if (!Number.isFinite(d) || !(variance > 0)) return undefined;
     const f = d - delta;
