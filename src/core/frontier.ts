@@ -6,7 +6,6 @@ import { addTreeForm, type MomentTree, momentTree, treeMode } from "./numerics/m
 import {
   addEmxForm,
   addExpForm,
-  addLogForm,
   chooseForm,
   emxFormResult,
   expFormResult,
@@ -145,7 +144,7 @@ export function tiltPoint(model: Model, lambda: number): { kl: number; reward: n
       const f = frame(values[k]!);
       const acc = new TiltAcc();
       if (tree) addTreeForm(tree, "log", f, logMass[k]!, acc);
-      else addLogForm(values, logMass, 0, L, f, logMass[k]!, acc);
+      else addExpForm(values, logMass, 0, L, f, acc, logMass[k]!);
       return { center: f.center, sums: expFormResult(f.lambdaScaled, logMass[k]!, acc) };
     },
     sums: (p) => p.sums,

@@ -6,7 +6,6 @@ import { NeumaierSum } from "./numerics/sum.js";
 import {
   addEmxForm,
   addExpForm,
-  addLogForm,
   chooseForm,
   emxFormResult,
   expFormResult,
@@ -81,7 +80,7 @@ function logPass(model: Model, lambda: number, scale: number): Pass {
   const f = frame(model.r[k]!, scale, lambda);
   const logRef = model.logp[k]!;
   const acc = new TiltAcc();
-  addLogForm(model.r, model.logp, 0, model.size, f, logRef, acc);
+  addExpForm(model.r, model.logp, 0, model.size, f, acc, logRef);
   return { frame: f, scale, sums: expFormResult(f.lambdaScaled, logRef, acc) };
 }
 

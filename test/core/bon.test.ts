@@ -13,6 +13,7 @@ import { createModel, type Model, modelFromLogWeights } from "../../src/core/mod
 import { logSumExp } from "../../src/core/numerics/logspace.js";
 import { settledTail, topLevels } from "../../src/core/topLevels.js";
 import { close, expectRel, thrown } from "../support/assert.js";
+import { seededUniform } from "../support/random.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -786,11 +787,7 @@ describe("best-of-N on a law given by its levels (the reduction of MATH §3)", (
 describe("best-of-N on large models: only the levels it can pick are sorted (topLevels.ts)", () => {
   /** A seeded model: n outcomes, weights over `decades` decades, rewards continuous or on a grid (ties). */
   function large(n: number, seed: number, decades: number, grid: number): Model {
-    let s = seed >>> 0;
-    const u = () => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return (s + 0.5) / 2 ** 32;
-    };
+    const u = seededUniform(seed);
     const logw = Float64Array.from({ length: n }, () => -decades * Math.LN10 * u());
     const r = Float64Array.from({ length: n }, () => {
       const x = Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283185307179586 * u());

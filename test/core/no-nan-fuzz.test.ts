@@ -5,6 +5,7 @@ import { policyGap } from "../../src/core/gap.js";
 import { type Model, modelFromLogWeights } from "../../src/core/model.js";
 import { softBestOfN } from "../../src/core/softBon.js";
 import { cumulants, lambdaForKl, tiltAt, tiltLogProbs } from "../../src/core/tilt.js";
+import { seededUniform } from "../support/random.js";
 
 /**
  * "No NaN ever leaves the library, at any accepted magnitude" (MATH §6), as the independent check that
@@ -13,18 +14,6 @@ import { cumulants, lambdaForKl, tiltAt, tiltLogProbs } from "../../src/core/til
  * accepted 1e150 in magnitude, p down to 1e-300, ties and constant rewards, and every number in every
  * result (nested objects and arrays included) checked for NaN.
  */
-
-/** Mulberry32: a seeded 32-bit generator (T. Ettinger, 2017), as bench/data.ts. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every NaN reachable from a value: its paths. */
 function nanPaths(value: unknown, path = "result", out: string[] = []): string[] {
@@ -99,7 +88,7 @@ const CALLS = 3000;
 
 describe("no NaN from any library call (seeded fuzz)", () => {
   it(`${CALLS} random calls on random models: no NaN in any result`, () => {
-    const u = generator(20261204);
+    const u = seededUniform(20261204);
     const failures: string[] = [];
     for (let call = 0; call < CALLS; call++) {
       const { model, description } = randomModel(u);

@@ -14,6 +14,7 @@ import {
   tiltLogProbs,
 } from "../../src/core/tilt.js";
 import { close, EPS, INF, SEED } from "../support/assert.js";
+import { seededUniform } from "../support/random.js";
 
 interface Spec {
   readonly counts: number[];
@@ -751,11 +752,7 @@ describe("issue reproducers: cumulants near 1e150, KL on logp = (0, −1e5)", ()
 describe("lambdaForKl's one-pass solution", () => {
   /** 20,000 outcomes, p ∝ Exponential(1), r ~ N(0, 1) or on a grid of 0.1 (ties), seeded. */
   function smooth(grid: boolean): Model {
-    let s = 12345;
-    const u = () => {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      return (s + 0.5) / 2 ** 32;
-    };
+    const u = seededUniform(12345);
     const n = 20000;
     const logw = Float64Array.from({ length: n }, () => Math.log(-Math.log(u())));
     const r = Float64Array.from({ length: n }, () => {

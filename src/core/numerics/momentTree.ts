@@ -1,12 +1,4 @@
-import {
-  addEmxForm,
-  addExpForm,
-  addLogForm,
-  EXP_PARTS,
-  expParts,
-  type Frame,
-  type TiltAcc,
-} from "./tiltSums.js";
+import { addEmxForm, addExpForm, EXP_PARTS, expParts, type Frame, type TiltAcc } from "./tiltSums.js";
 
 /**
  * The tilt's sums (numerics/tiltSums.ts) over sorted reward levels at many λ, sharing the work: a tree
@@ -193,7 +185,7 @@ export function momentTree(
 export type TreeForm = "exp" | "emx" | "log";
 
 /**
- * Adds the sums of a form (tiltSums' addExpForm, addEmxForm or addLogForm, with the same frame and
+ * Adds the sums of a form (tiltSums' addExpForm, in either weighting, or addEmxForm, with the same frame and
  * logRef) over every level of the tree to acc, blocks standing for their levels where they qualify.
  */
 export function addTreeForm(
@@ -239,7 +231,7 @@ function visit(
     const hi = Math.min(tree.values.length, lo + t.span);
     if (form === "exp") addExpForm(tree.values, tree.mass, lo, hi, frame, acc);
     else if (form === "emx") addEmxForm(tree.values, tree.mass, lo, hi, frame, acc);
-    else addLogForm(tree.values, tree.logMass, lo, hi, frame, logRef, acc);
+    else addExpForm(tree.values, tree.logMass, lo, hi, frame, acc, logRef);
     return;
   }
   const below = tree.tiers[tier - 1]!;

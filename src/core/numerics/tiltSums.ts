@@ -104,16 +104,23 @@ export function spanScale(span: number): number {
   return s;
 }
 
-/** Exp form over [from, to): Σ P e^x u^k, k = 0…4, for x ≤ 709 (mean centre, λ(max − c) ≤ 700). */
+/**
+ * Exp and log forms over [from, to): Σ w u^k, k = 0…4, with the weights w = P e^x from linear masses
+ * (exp form: x ≤ 709, mean centre with λ(max − c) ≤ 700), or w = e^{log P − logRef + x} from log-masses
+ * (log form: terms ≤ 1 when logRef is the mode's). `weights` holds P or log P accordingly.
+ */
 export function addExpForm(
   values: Float64Array,
-  mass: Float64Array,
+  weights: Float64Array,
   from: number,
   to: number,
   frame: Frame,
   acc: TiltAcc,
+  logRef?: number,
 ): void {
   const { center: c, invScale: inv, lambdaScaled: lam } = frame;
+  const logs = logRef !== undefined;
+  const ref = logRef ?? 0;
   for (let start = from; start < to; start += BLOCK) {
     const end = Math.min(to, start + BLOCK);
     let s0 = 0;
@@ -123,40 +130,8 @@ export function addExpForm(
     let s4 = 0;
     for (let i = start; i < end; i++) {
       const u = (values[i]! - c) * inv;
-      const w = mass[i]! * expFast(lam * u);
-      const wu = w * u;
-      const wu2 = wu * u;
-      s0 += w;
-      s1 += wu;
-      s2 += wu2;
-      s3 += wu2 * u;
-      s4 += wu2 * u * u;
-    }
-    acc.add(s0, s1, s2, s3, s4);
-  }
-}
-
-/** Log form over [from, to): Σ e^{log P − logRef + x} u^k, k = 0…4 (terms ≤ 1 when logRef is the mode's). */
-export function addLogForm(
-  values: Float64Array,
-  logMass: Float64Array,
-  from: number,
-  to: number,
-  frame: Frame,
-  logRef: number,
-  acc: TiltAcc,
-): void {
-  const { center: c, invScale: inv, lambdaScaled: lam } = frame;
-  for (let start = from; start < to; start += BLOCK) {
-    const end = Math.min(to, start + BLOCK);
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    for (let i = start; i < end; i++) {
-      const u = (values[i]! - c) * inv;
-      const w = expFast(logMass[i]! - logRef + lam * u);
+      // The same choice every iteration: predicted, and cheaper than the exponential by far.
+      const w = logs ? expFast(weights[i]! - ref + lam * u) : weights[i]! * expFast(lam * u);
       const wu = w * u;
       const wu2 = wu * u;
       s0 += w;

@@ -5,7 +5,6 @@ import { addTreeForm, momentTree, treeMode } from "../../../src/core/numerics/mo
 import {
   addEmxForm,
   addExpForm,
-  addLogForm,
   emxFormResult,
   expFormResult,
   type Frame,
@@ -15,14 +14,11 @@ import {
   type TiltSums,
 } from "../../../src/core/numerics/tiltSums.js";
 import { SEED } from "../../support/assert.js";
+import { seededUniform } from "../../support/random.js";
 
 /** Sorted distinct levels: n values from a seeded generator, masses spread over `decades` decades. */
 function levels(n: number, seed: number, decades: number, heavy: boolean) {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s + 0.5) / 2 ** 32;
-  };
+  const u = seededUniform(seed);
   const raw = new Set<number>();
   while (raw.size < n) {
     const x = heavy ? (u() - 0.5) * 10 ** (4 * u()) : Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283 * u());
@@ -81,7 +77,7 @@ describe("momentTree: blocks of levels by their moments", () => {
               "log",
               (acc, t) => {
                 if (t) addTreeForm(tree, "log", frame(values[k]!), logMass[k]!, acc);
-                else addLogForm(values, logMass, 0, n, frame(values[k]!), logMass[k]!, acc);
+                else addExpForm(values, logMass, 0, n, frame(values[k]!), acc, logMass[k]!);
                 return expFormResult(lambda * s, logMass[k]!, acc);
               },
             ],

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import {
   addEmxForm,
   addExpForm,
-  addLogForm,
   EXP_PARTS,
   emxFormResult,
   expFormResult,
@@ -14,6 +13,7 @@ import {
   TiltAcc,
 } from "../../../src/core/numerics/tiltSums.js";
 import { SEED } from "../../support/assert.js";
+import { decompose } from "../../support/exact.js";
 
 /**
  * An exact reference for e^x − 1 − x and e^x − 1 at a double x: rational arithmetic on BigInt with FRAC
@@ -25,13 +25,6 @@ const FRAC = 600n;
 const ONE = 1n << FRAC;
 
 /** x = mant·2^exp exactly. */
-function decompose(x: number): { mant: bigint; exp: number } {
-  const f = new Float64Array([x]);
-  const w = new BigUint64Array(f.buffer)[0]!;
-  const biased = Number((w >> 52n) & 0x7ffn);
-  const frac = w & ((1n << 52n) - 1n);
-  return biased === 0 ? { mant: frac, exp: -1074 } : { mant: frac | (1n << 52n), exp: biased - 1075 };
-}
 
 /** |x| in fixed point (exact for |x| ≥ 2^{−500}). */
 function fixed(x: number): bigint {
@@ -161,7 +154,7 @@ describe("the three forms agree", () => {
         const m = emxFormResult(lambda * s, residual, accM);
         const k = modeIndex(values, logMass, 0, n, hi, lambda);
         const accL = new TiltAcc();
-        addLogForm(values, logMass, 0, n, frame(values[k]!), logMass[k]!, accL);
+        addExpForm(values, logMass, 0, n, frame(values[k]!), accL, logMass[k]!);
         const l = expFormResult(lambda * s, logMass[k]!, accL);
         // Λ(λ) = λc + L for each centre; the rewards E_φ r = c + s·m; d is the same quantity.
         const Lam = [mean * lambda + e.L, mean * lambda + m.L, values[k]! * lambda + l.L];
