@@ -5,7 +5,7 @@
  * side does and how to reproduce each number.
  *
  * Options: --json, --size M (outcomes of the single-step model, default 1000000), --seed S (default 1),
- * --only NAME (one provider: "single step", "sequences"), --legacy (also the previous baselines).
+ * --only NAME (one provider: "single step", "sequences", "start-up"), --legacy (also the previous baselines).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -14,10 +14,11 @@ import { type Json, NumpyServer, type Versions } from "./python.js";
 import { type Batch, type Check, type Context, formatTable, type Provider, type Row } from "./rows.js";
 import { sequenceSection } from "./sequenceSection.js";
 import { singleStep } from "./singleStep.js";
+import { startupSection } from "./startupSection.js";
 import { INTERLEAVE, type Interleaved, type Sample, type Spread, sample, summarise } from "./timing.js";
 
 /** Every part of the benchmark, in the order they run. */
-const PROVIDERS: readonly Provider[] = [singleStep, sequenceSection];
+const PROVIDERS: readonly Provider[] = [singleStep, sequenceSection, startupSection];
 
 interface Args {
   json: boolean;

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { defaultKlGrid } from "../src/cli/commands/estimate.js";
+import { defaultKlGrid } from "../src/app/results/estimate.js";
 import { openDuckDb } from "../src/node/samples.js";
 
 const ROOT = resolve(import.meta.dirname, "..");

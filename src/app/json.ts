@@ -23,11 +23,11 @@ export function parseJson(text: string, field: string): unknown {
     if (found === undefined) {
       // The scanner follows the same grammar, so this is a safety net, not an expected path.
       const reason = error.message.split("\n", 1)[0] ?? "";
-      throw new InputError(field, `malformed JSON: ${shorten(reason, 80)}`);
+      throw new InputError(field, `malformed JSON: ${shorten(reason, 80)}`, "invalid_json");
     }
     const where = `line ${found.line}, column ${found.column}`;
     const near = found.offset < text.length ? ` near ${snippet(text, found.offset)}` : "";
-    throw new InputError(field, `malformed JSON at ${where}: ${found.description}${near}`);
+    throw new InputError(field, `malformed JSON at ${where}: ${found.description}${near}`, "invalid_json");
   }
 }
 

@@ -32,11 +32,13 @@ import { settledTail, topLevels } from "./topLevels.js";
  * logarithm; and one entirely in logs for the rest (huge N, masses far below 1e-308).
  */
 
+/** N or log N for best-of-N: give exactly one (real N ≥ 1, or log N ≥ 0 for N beyond a double). */
 export interface BonOptions {
   readonly n?: number;
   readonly logN?: number;
 }
 
+/** The best-of-N policy π_N on a model's reward levels, with its reward, exact KL and win rate. */
 export interface BonResult {
   /** N, or Infinity when e^{log N} overflows a double. */
   readonly n: number;

@@ -25,6 +25,7 @@ export interface FrontierPoint {
   readonly lambda: number;
 }
 
+/** Best-of-N on the reward–KL plane: its exact KL and reward at N = e^{logN}, with the folklore bound. */
 export interface BonPoint {
   readonly n: number;
   readonly logN: number;
@@ -33,6 +34,7 @@ export interface BonPoint {
   readonly klBound: number;
 }
 
+/** Soft best-of-N on the reward–KL plane at one (N, τ). */
 export interface SoftBonPoint {
   readonly n: number;
   readonly temperature: number;
@@ -40,6 +42,7 @@ export interface SoftBonPoint {
   readonly reward: number;
 }
 
+/** The optimal reward–KL curve, best-of-N (and soft best-of-N) beside it, and saturation (klMax, rewardMax). */
 export interface Frontier {
   readonly optimal: FrontierPoint[];
   readonly bon: BonPoint[];
@@ -255,6 +258,7 @@ export function softBonCurve(
   });
 }
 
+/** Points on the optimal curve (default 100), best-of-N's largest log N (default 64 log 2), soft-N curves. */
 export interface FrontierOptions {
   readonly points?: number;
   readonly maxLogN?: number;
@@ -262,6 +266,10 @@ export interface FrontierOptions {
   readonly softN?: readonly number[];
 }
 
+/**
+ * The optimal curve V(Δ) over Δ ∈ [0, log 1/p*], best-of-N at N = 1, 2, 4, … up to e^{maxLogN} (stopping
+ * at saturation; see bonFrontier) and soft best-of-N over temperature for each N in `softN`.
+ */
 export function frontier(model: Model, options: FrontierOptions = {}): Frontier {
   const result: Frontier = {
     optimal: optimalFrontier(model, options.points ?? 100),

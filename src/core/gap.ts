@@ -54,6 +54,11 @@ export function checkPolicy(model: Model, q: unknown, field = "policy"): Float64
   return out;
 }
 
+/**
+ * A policy q (probabilities in the model's input order, summing to 1 within SUM_TOLERANCE) against the
+ * optimum at its own KL: reward gap V(KL(q‖p)) − E_q r ≥ 0 and KL(q‖φ_λ), both directly and through the
+ * identity (MATH §1); KL(q‖p) is Infinity when q puts mass outside the reference's support.
+ */
 export function policyGap(model: Model, policy: unknown, field = "policy"): GapResult {
   const q = checkPolicy(model, policy, field);
   const n = q.length;

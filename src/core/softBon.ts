@@ -56,6 +56,7 @@ export interface SoftBonResult {
   readonly normalizationError: number;
 }
 
+/** Soft best-of-N's N (real ≥ 1) or log N (exactly one) and its temperature τ > 0 (Infinity: π = p). */
 export interface SoftBonOptions {
   readonly n?: number;
   readonly logN?: number;

@@ -19,6 +19,7 @@ export interface SampleColumns {
   readonly logprob?: string;
 }
 
+/** Which columns to read, whether to drop invalid rows, and DuckDB's memory limit. */
 export interface SampleOptions {
   readonly columns: SampleColumns;
   /** Read a column named "gold" / "logprob" when present and no other name is given. */
@@ -29,6 +30,7 @@ export interface SampleOptions {
   readonly memoryLimit?: string;
 }
 
+/** Counts of an opened sample file: rows, dropped rows, prompts used and skipped. */
 export interface SampleSummary {
   /** Rows in the file. */
   readonly rows: number;
@@ -56,6 +58,7 @@ export interface PromptLevels {
   readonly refProb?: Float64Array;
 }
 
+/** A sample file's format: JSON lines, CSV or Parquet (sampleFormat tells it from the name). */
 export type SampleFormat = "json" | "csv" | "parquet";
 
 const FLAG_OF: Record<keyof SampleColumns, string> = {
@@ -186,10 +189,17 @@ export interface SampleSet {
   readonly columns: SampleColumns;
   readonly summary: SampleSummary;
   readonly conn: DuckDBConnection;
+  /** Calls `visit` once per prompt with ≥ 2 valid samples, in prompt order, streaming from DuckDB. */
   forEachPrompt(visit: (p: PromptLevels) => void): Promise<void>;
+  /** Ends the DuckDB instance; call it when done, also after an error. */
   close(): void;
 }
 
+/**
+ * Opens a scored-sample file (JSONL, CSV or Parquet) through DuckDB: checks the file and the columns,
+ * validates every row (no missing, NaN or infinite value; with `dropInvalid` such rows are left out and
+ * counted) and counts the prompts. Anything wrong is an InputError naming the flag, with DuckDB closed.
+ */
 export async function openSamples(file: string, options: SampleOptions): Promise<SampleSet> {
   checkFile(file);
   const format = sampleFormat(file);

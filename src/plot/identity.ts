@@ -1,8 +1,20 @@
 import * as Plot from "@observablehq/plot";
-import { type LegendEntry, legendMark, type Pt, sampleLine, swatch } from "./legend.js";
-import { axisLabel, FONT_FAMILY, plotFrame, plotToSvg } from "./render.js";
-import { FONT_SIZE, PALETTE } from "./style.js";
-import { escapeXml, figureDocument, formatNumber, formulaSpans, type MathPiece } from "./text.js";
+import { axisLabel, plotFrame } from "./frame.js";
+import {
+  frameOf,
+  type Geometry,
+  LEGEND_STYLE,
+  type LegendEntry,
+  legendMark,
+  type Pt,
+  placeLegend,
+  projector,
+  sampleLine,
+  swatch,
+} from "./legend.js";
+import { FONT_SIZE, HALO, PALETTE } from "./style.js";
+import { type FigureDocument, headerHeight, type PanelFigure, panelsToSvg } from "./svg.js";
+import { formatNumber, math } from "./text.js";
 
 /** A policy q placed against the optimum at its own KL (MATH §1). */
 export interface PlacedPolicy {
@@ -37,54 +49,56 @@ export function policyLetter(i: number): string {
 }
 
 /**
- * The identity KL(q‖φ_λ) = KL(q‖p) − KL(φ_λ‖p) + λ(E_φ r − E_q r) at work, as one SVG document with two
- * panels. Left: the optimal reward–KL curve with each policy q at (KL(q‖p), E_q r), linked to the optimum
- * at the same KL; the vertical gap is the reward q gives up. Right: KL(q‖φ) for each policy as a bar
- * (computed directly), with the identity's value λ·gap as a tick on it. Non-finite values are not drawn;
- * an infinite KL to the optimum is written as ∞.
+ * The identity KL(q‖φ_λ) = KL(q‖p) − KL(φ_λ‖p) + λ(E_φ r − E_q r) at work, two panels. Left: the
+ * optimal reward–KL curve with each policy q at (KL(q‖p), E_q r), linked to the optimum at the same KL;
+ * the vertical gap is the reward q gives up. Right: KL(q‖φ) for each policy as a bar (computed
+ * directly), with the identity's value λ·gap as a tick on it. Non-finite values are not drawn; an
+ * infinite KL to the optimum is written as ∞.
  */
-export function identityFigure(data: IdentityData, title?: string): string {
-  const header = title ? 48 : 30;
+export function identityPanels(data: IdentityData, title?: string): PanelFigure {
+  const header = headerHeight(title);
   const panelHeight = HEIGHT - header;
   const policies = data.policies.map((q, i) => ({ ...q, letter: policyLetter(i) }));
-  const parts = [
-    { title: "policies on the reward–KL plane", formula: [] as MathPiece[], x: 0, width: LEFT_WIDTH },
-    {
-      title: "distance to the optimum",
-      formula: ["KL(q ‖ φ) = λ·gap"] as MathPiece[],
-      x: LEFT_WIDTH,
-      width: WIDTH - LEFT_WIDTH,
-    },
-  ].map((panel, i) => {
-    const svg =
-      i === 0
-        ? planePanel(data.optimal, policies, panel.width, panelHeight)
-        : distancePanel(policies, panel.width, panelHeight);
-    const heading =
-      `<text x="12" y="19" fill="${COLOR.text}"><tspan font-size="13" font-weight="bold">` +
-      `${escapeXml(panel.title)}</tspan><tspan font-size="12" fill="${COLOR.muted}" dx="10">` +
-      `${formulaSpans(panel.formula)}</tspan></text>`;
-    return `<g aria-label="panel" transform="translate(${panel.x},${header})">${svg.trim()}${heading}</g>`;
-  });
-  return figureDocument(
-    { width: WIDTH, height: HEIGHT },
-    { fontFamily: FONT_FAMILY, fontSize: FONT_SIZE, text: COLOR.text, muted: COLOR.muted },
+  return {
+    width: WIDTH,
+    height: HEIGHT,
     title,
-    escapeXml(
+    subtitle: [
       "each policy q at its own KL: the further below the optimal curve, the further from the optimum",
-    ),
-    parts,
-  );
+    ],
+    header,
+    panels: [
+      {
+        title: "policies on the reward–KL plane",
+        formula: [],
+        x: 0,
+        y: header,
+        options: planePlot(data.optimal, policies, LEFT_WIDTH, panelHeight),
+      },
+      {
+        title: "distance to the optimum",
+        formula: math("KL(q ‖ φ) = λ·gap"),
+        x: LEFT_WIDTH,
+        y: header,
+        options: distancePlot(policies, WIDTH - LEFT_WIDTH, panelHeight),
+      },
+    ],
+  };
+}
+
+/** The identity figure as one standalone SVG document (see {@link identityPanels}). */
+export function identityFigure(document: FigureDocument, data: IdentityData, title?: string): string {
+  return panelsToSvg(identityPanels(data, title), document);
 }
 
 type Lettered = PlacedPolicy & { readonly letter: string };
 
-function planePanel(
+function planePlot(
   optimal: IdentityData["optimal"],
   policies: readonly Lettered[],
   width: number,
   height: number,
-): string {
+): Plot.PlotOptions {
   const curve = optimal.filter((d) => finite(d.kl, d.reward)).sort((a, b) => a.kl - b.kl);
   const placed = policies.filter((q) => finite(q.kl, q.reward));
   const linked = placed.filter((q) => Number.isFinite(q.optimalReward));
@@ -108,23 +122,32 @@ function planePanel(
   [y0, y1] = [y0 - span * 0.06, y1 + span * 0.1];
 
   const margin = { top: 34, right: 18, bottom: 44, left: 56 };
-  const px = (x: number) => margin.left + (x / x1) * (width - margin.left - margin.right);
-  const py = (y: number) =>
-    height - margin.bottom - ((y - y0) / (y1 - y0)) * (height - margin.top - margin.bottom);
-  const ink: Pt[] = [];
-  for (const p of sampleLine(
+  const geometry: Geometry = {
+    width,
+    height,
+    margin,
+    x: { type: "linear", domain: [0, x1] },
+    y: { type: "linear", domain: [y0, y1] },
+  };
+  const project = projector(geometry);
+  const ink: Pt[] = sampleLine(
     shown.map((d) => [d.kl, d.reward] as Pt),
-    ([x, y]) => [px(x), py(y)],
-  ))
-    ink.push(p);
+    project,
+  );
   for (const q of placed) {
-    for (let dx = -6; dx <= 20; dx += 4) ink.push([px(q.kl) + dx, py(q.reward)]);
+    const [px, py] = project([q.kl, q.reward]);
+    // The dot and its letter.
+    for (let dx = -6; dx <= 20; dx += 4) for (const dy of [-4, 0, 4, 8, 12]) ink.push([px + dx, py + dy]);
     if (Number.isFinite(q.optimalReward)) {
-      for (const p of sampleLine([
-        [px(q.kl), py(q.reward)],
-        [px(q.kl), py(q.optimalReward)],
-      ]))
-        ink.push(p);
+      ink.push(
+        ...sampleLine(
+          [
+            [q.kl, q.reward],
+            [q.kl, q.optimalReward],
+          ],
+          project,
+        ),
+      );
     }
   }
   const entries: LegendEntry[] = [
@@ -135,9 +158,9 @@ function planePanel(
       swatch: [swatch.line(COLOR.link, 1, "3,3"), swatch.ring(COLOR.optimum, 3.25, 1.25)],
     },
   ];
-  const halo = { stroke: "white", strokeWidth: 3, paintOrder: "stroke" } as const;
-  return plotToSvg({
-    ...plotFrame(width, height, margin, { fontSize: FONT_SIZE, color: COLOR.text }),
+  const legend = placeLegend(entries, LEGEND_STYLE, frameOf(geometry), ink, "corners-then-grid");
+  return {
+    ...plotFrame(width, height, margin, FONT_SIZE),
     x: { domain: [0, x1], grid: true, ...axisLabel("KL(q ‖ p) (nats)", 36) },
     y: { domain: [y0, y1], grid: true, ...axisLabel("expected reward", 44) },
     marks: [
@@ -176,23 +199,14 @@ function planePanel(
         dy: 8,
         fontWeight: "bold",
         fill: COLOR.policy,
-        ...halo,
+        ...HALO,
       }),
-      legendMark(entries, {
-        row: 17,
-        pad: 8,
-        inset: 8,
-        fontSize: FONT_SIZE,
-        charWidth: 0.53,
-        clearance: 2,
-        search: "corners-then-grid",
-        ink: () => ink,
-      }),
+      legendMark(entries, legend, LEGEND_STYLE),
     ],
-  });
+  };
 }
 
-function distancePanel(policies: readonly Lettered[], width: number, height: number): string {
+function distancePlot(policies: readonly Lettered[], width: number, height: number): Plot.PlotOptions {
   const rows = policies.map((q, i) => ({ ...q, i }));
   const bars = rows.filter((q) => Number.isFinite(q.klToOptimal));
   const ticks = rows.filter((q) => Number.isFinite(q.klToOptimalByIdentity));
@@ -206,9 +220,8 @@ function distancePanel(policies: readonly Lettered[], width: number, height: num
   // Below 1e-12 a KL is rounding (two equal laws differing in the 16th digit give ~1e-32).
   const value = (x: number) =>
     x === 0 ? "0" : x < 1e-12 ? "< 10⁻¹²" : x < 1e-3 ? x.toExponential(1) : formatNumber(x, 3);
-  const halo = { stroke: "white", strokeWidth: 3, paintOrder: "stroke" } as const;
-  return plotToSvg({
-    ...plotFrame(width, height, margin, { fontSize: FONT_SIZE, color: COLOR.text }),
+  return {
+    ...plotFrame(width, height, margin, FONT_SIZE),
     x: { domain: [0, x1], grid: true, ...axisLabel("KL(q ‖ φ) (nats)", 36) },
     y: {
       type: "band",
@@ -229,7 +242,7 @@ function distancePanel(policies: readonly Lettered[], width: number, height: num
         textAnchor: "start",
         dx: 6,
         fill: COLOR.text,
-        ...halo,
+        ...HALO,
       }),
       Plot.text(infinite, {
         x: 0,
@@ -241,5 +254,5 @@ function distancePanel(policies: readonly Lettered[], width: number, height: num
       }),
       Plot.ruleX([0], { stroke: COLOR.link }),
     ],
-  });
+  };
 }

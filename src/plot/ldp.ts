@@ -1,24 +1,60 @@
 import * as Plot from "@observablehq/plot";
-import type { LdpSummary } from "../core/sequence/ldp.js";
+import { axisLabel, emptyNote, plotFrame, spread } from "./frame.js";
 import {
+  frameOf,
+  type Geometry,
+  LEGEND_STYLE,
   type LegendEntry,
   legendMark,
+  type Placement,
   type Pt,
-  SWATCH,
-  type SwatchPart,
+  placeLegend,
+  projector,
+  sampleBox,
   sampleLine,
   swatch,
 } from "./legend.js";
-import { axisLabel, FONT_FAMILY, plotFrame, plotToSvg } from "./render.js";
-import { FONT_SIZE, PALETTE, SVG_NS } from "./style.js";
-import {
-  escapeXml,
-  figureDocument,
-  formatCount,
-  formatNumber,
-  formulaSpans,
-  type MathPiece,
-} from "./text.js";
+import { CHAR_WIDTH, FONT_SIZE, PALETTE } from "./style.js";
+import { type FigureDocument, headerHeight, type PanelFigure, panelsToSvg } from "./svg.js";
+import { formatCount, formatNumber, math } from "./text.js";
+
+/** What the figure reads from `ldpSummary` (core/sequence/ldp.ts): the table's points. */
+export interface LdpData {
+  readonly lambda: number;
+  readonly xStar: number;
+  readonly saturated: boolean;
+  readonly rate: readonly { readonly x: number; readonly J: number; readonly Ip: number }[];
+  readonly scgf: readonly {
+    readonly t: number;
+    readonly value: number;
+    readonly renyiCrossEntropyForm: number | null;
+    readonly renyiDivergenceForm: number | null;
+  }[];
+}
+
+/**
+ * The rate functions and Γ sampled finely enough to draw as smooth curves (app/ldpCurves.ts); the
+ * table's points are then drawn as marks only where they carry something of their own.
+ */
+export interface LdpCurves {
+  readonly rate: readonly { readonly x: number; readonly J: number; readonly Ip: number }[];
+  readonly scgf: readonly { readonly t: number; readonly value: number }[];
+}
+
+/** The exact finite-n tail −(1/n) log P_φ(S_n ≥ n x) at one length, as `ldpSummary(…).check` gives it. */
+export interface LdpCheck {
+  readonly n: number;
+  readonly points: readonly { readonly x: number; readonly minusLogTailOverN: number }[];
+}
+
+export interface LdpOptions {
+  readonly title?: string;
+  readonly checks?: readonly LdpCheck[];
+  /** Smooth curves; without them the lines join the table's points. */
+  readonly curves?: LdpCurves;
+  /** The budget Δ: marks I_p(x*) = Δ on Cramér's rate (the explorer's chosen Δ). */
+  readonly budget?: number;
+}
 
 const WIDTH = 900;
 const HEIGHT = 380;
@@ -30,17 +66,13 @@ const COLOR = {
   scgf: PALETTE.optimum,
   crossEntropy: PALETTE.bestOfN,
   divergence: "#e8a33d",
-  rule: PALETTE.folklore,
 } as const;
 /** The check dots run from the lightest shade (shortest n) to the darkest (longest n). */
 const CHECK_SHADES = ["#f2a5ae", "#8e1b2c"] as const;
-const CROSS = 3.5;
-
-/** The exact finite-n tail −(1/n) log P_φ(S_n ≥ n x) at one length, as `ldpSummary(…).check` gives it. */
-export interface LdpCheck {
-  readonly n: number;
-  readonly points: readonly { readonly x: number; readonly minusLogTailOverN: number }[];
-}
+const CROSS = 5.5;
+const RING = 5.5;
+const MARGIN = { top: 30, right: 20, bottom: 40, left: 62 } as const;
+const HEADROOMS = [0.25, 0.4, 0.55, 0.75, 1];
 
 const finite = (...xs: number[]): boolean => xs.every(Number.isFinite);
 
@@ -55,124 +87,121 @@ function points<T>(rows: readonly T[], x: (d: T) => number, y: (d: T) => number 
 }
 
 /**
- * The large deviations of the per-token reward S_n/n under the KL-constrained optimum φ = φ_{λ*}, as one
- * standalone SVG document with two panels:
+ * The large deviations of the per-token reward S_n/n under the KL-constrained optimum φ = φ_{λ*}, two
+ * panels:
  * - the rate J_Δ(x) under φ (zero at x*, marked), beside Cramér's rate I_p(x) under the reference, with
  *   the exact finite-n tails −(1/n) log P_φ(S_n ≥ n x) from `checks` as dots, one shade per length;
  * - the scaled cumulant generating function Γ(t) = Λ(λ*+t) − Λ(λ*), with its Rényi cross-entropy and
- *   Rényi divergence forms as circles and crosses on the curve.
+ *   Rényi divergence forms as circles and crosses at the table's t, where each is defined.
  * Non-finite values (J is +∞ outside [r_min, r_max]; a Rényi form is null outside its orders) are dropped.
  */
-export function ldpFigure(summary: LdpSummary, checks: readonly LdpCheck[] = [], title?: string): string {
-  const header = title ? 48 : 30;
+export function ldpPanels(summary: LdpData, options: LdpOptions = {}): PanelFigure {
+  const header = headerHeight(options.title);
   const panelWidth = WIDTH / 2;
   const panelHeight = HEIGHT - header;
-  const sortedChecks = checks.filter((c) => Number.isFinite(c.n) && c.n > 0).sort((a, b) => a.n - b.n);
+  const checks = (options.checks ?? [])
+    .filter((c) => Number.isFinite(c.n) && c.n > 0)
+    .sort((a, b) => a.n - b.n);
+  return {
+    width: WIDTH,
+    height: HEIGHT,
+    title: options.title,
+    subtitle: math(subtitle(summary, checks)),
+    header,
+    panels: [
+      {
+        title: "rate function",
+        formula: math("J_Δ(x) beside Cramér's I_p(x)"),
+        x: 0,
+        y: header,
+        options: ratePlot(summary, checks, options, panelWidth, panelHeight),
+      },
+      {
+        title: "scaled cumulant generating function",
+        formula: math("Γ(t)"),
+        x: panelWidth,
+        y: header,
+        options: scgfPlot(summary, options.curves, panelWidth, panelHeight),
+      },
+    ],
+  };
+}
 
-  const panels = [
-    {
-      title: "rate function",
-      formula: ["J", { sub: "Δ" }, "(x) beside Cramér's I", { sub: "p" }, "(x)"] as MathPiece[],
-      svg: ratePanel(summary, sortedChecks, panelWidth, panelHeight),
-    },
-    {
-      title: "scaled cumulant generating function",
-      formula: ["Γ(t)"] as MathPiece[],
-      svg: scgfPanel(summary, panelWidth, panelHeight),
-    },
-  ];
-  const parts = panels.map((panel, i) => {
-    const heading =
-      `<text x="12" y="19" fill="${COLOR.text}"><tspan font-size="13" font-weight="bold">` +
-      `${escapeXml(panel.title)}</tspan><tspan font-size="12" fill="${COLOR.muted}" dx="10">` +
-      `${formulaSpans(panel.formula)}</tspan></text>`;
-    return (
-      `<g aria-label="panel" transform="translate(${i * panelWidth},${header})">` +
-      `${panel.svg.trim()}${heading}</g>`
-    );
-  });
-
-  return figureDocument(
-    { width: WIDTH, height: HEIGHT },
-    { fontFamily: FONT_FAMILY, fontSize: FONT_SIZE, text: COLOR.text, muted: COLOR.muted },
-    title,
-    subtitleSpans(summary, sortedChecks),
-    parts,
-  );
+/** The large-deviations figure as one standalone SVG document (see {@link ldpPanels}). */
+export function ldpFigure(document: FigureDocument, summary: LdpData, options: LdpOptions = {}): string {
+  return panelsToSvg(ldpPanels(summary, options), document);
 }
 
 /** One line under the title: the optimum, and what the dots are. */
-function subtitleSpans(summary: LdpSummary, checks: readonly LdpCheck[]): string {
-  const pieces: MathPiece[] = ["per-token reward S", { sub: "n" }, "/n under the optimum φ"];
-  if (summary.saturated) pieces.push(": saturated, λ* = ∞");
-  else if (Number.isFinite(summary.lambda)) pieces.push(`: λ* = ${formatNumber(summary.lambda, 4)}`);
-  if (Number.isFinite(summary.xStar)) pieces.push(`, x* = ${formatNumber(summary.xStar, 4)}`);
-  const drawn = checks.filter((c) => c.points.some((p) => finite(p.x, p.minusLogTailOverN)));
-  if (drawn.length > 0) {
-    pieces.push("; dots: exact −(1/n) log P", { sub: "φ" }, "(S", { sub: "n" }, " ≥ n x)");
+function subtitle(summary: LdpData, checks: readonly LdpCheck[]): string {
+  let text = "per-token reward S_n/n under the optimum φ";
+  if (summary.saturated) text += ": saturated, λ* = ∞";
+  else if (Number.isFinite(summary.lambda)) text += `: λ* = ${formatNumber(summary.lambda, 4)}`;
+  if (Number.isFinite(summary.xStar)) text += `, x* = ${formatNumber(summary.xStar, 4)}`;
+  if (checks.some((c) => c.points.some((p) => finite(p.x, p.minusLogTailOverN)))) {
+    text += "; dots: exact −(1/n) log P_φ(S_n ≥ n x)";
   }
-  return formulaSpans(pieces);
+  return text;
 }
 
-const MARGIN = { top: 30, right: 20, bottom: 40, left: 62 } as const;
-
-/** y domain over `values` (and 0), with headroom for the legend; [0, 1] without finite values. */
+/** Domain over `values` and 0 with `headroom` (a fraction of the span) above, for the legend. */
 function yDomain(values: readonly number[], headroom: number): [number, number] {
-  let y0 = Math.min(0, ...values);
-  let y1 = Math.max(0, ...values);
-  if (!finite(y0, y1) || !(y1 > y0)) [y0, y1] = [0, 1];
+  const [y0, y1] = spread([0, ...values]);
   const span = y1 - y0;
   return [y0 - span * 0.04, y1 + span * headroom];
 }
 
 function xDomain(values: readonly number[]): [number, number] {
-  let x0 = Math.min(...values);
-  let x1 = Math.max(...values);
-  if (!finite(x0, x1)) [x0, x1] = [0, 1];
-  if (!(x1 > x0)) [x0, x1] = [x0 - 0.5, x1 + 0.5];
+  const [x0, x1] = spread(values.length > 0 ? values : [0, 1]);
   const pad = (x1 - x0) * 0.03;
   return [x0 - pad, x1 + pad];
 }
 
-function emptyNote(text: string): Plot.Markish {
-  return Plot.text([text], {
-    frameAnchor: "middle",
-    text: (d: string) => d,
-    fill: COLOR.muted,
-    fontStyle: "italic",
-    fontSize: 12,
-  });
+/**
+ * The legend at the first headroom where it covers no ink, and the y domain that goes with it, for a
+ * panel of `size` with linear scales over `x` and the `values`.
+ */
+function fitLegend(
+  entries: readonly LegendEntry[],
+  size: { readonly width: number; readonly height: number },
+  x: readonly [number, number],
+  values: readonly number[],
+  inkAt: (project: (p: Pt) => Pt, geometry: Geometry) => Pt[],
+): { y: [number, number]; legend: Placement } {
+  let y = yDomain(values, HEADROOMS[0]!);
+  let legend: Placement | undefined;
+  for (const headroom of HEADROOMS) {
+    y = yDomain(values, headroom);
+    const geometry: Geometry = {
+      ...size,
+      margin: MARGIN,
+      x: { type: "linear", domain: x },
+      y: { type: "linear", domain: y },
+    };
+    const ink = inkAt(projector(geometry), geometry);
+    legend = placeLegend(entries, LEGEND_STYLE, frameOf(geometry), ink, "corners-then-grid");
+    if (legend.covered === 0) break;
+  }
+  return { y, legend: legend! };
 }
 
-function legendOptions(ink: (scales: Plot.ScaleFunctions) => readonly Pt[]) {
-  return {
-    row: 16,
-    pad: 7,
-    inset: 8,
-    fontSize: FONT_SIZE,
-    charWidth: 0.56,
-    clearance: 6,
-    search: "corners-then-grid",
-    ink,
-  } as const;
-}
+const line = (pts: readonly Pt[]) => pts.map(([x, y]) => ({ x, y }));
 
-/** Pixels of a data-unit polyline, sampled every few pixels (both scales are linear). */
-function inkOf(scales: Plot.ScaleFunctions, series: readonly (readonly Pt[])[]): Pt[] {
-  const { x, y } = scales;
-  if (!x || !y) return [];
-  const project = ([a, b]: Pt): Pt => [Number(x(a)), Number(y(b))];
-  return series.flatMap((s) => sampleLine(s, project));
-}
-
-function ratePanel(summary: LdpSummary, checks: readonly LdpCheck[], width: number, height: number): string {
+function ratePlot(
+  summary: LdpData,
+  checks: readonly LdpCheck[],
+  options: LdpOptions,
+  width: number,
+  height: number,
+): Plot.PlotOptions {
+  const rows = options.curves?.rate ?? summary.rate;
   const J = points(
-    summary.rate,
+    rows,
     (d) => d.x,
     (d) => d.J,
   );
   const Ip = points(
-    summary.rate,
+    rows,
     (d) => d.x,
     (d) => d.Ip,
   );
@@ -190,15 +219,80 @@ function ratePanel(summary: LdpSummary, checks: readonly LdpCheck[], width: numb
     }))
     .filter((c) => c.points.length > 0);
   const hasData = J.length > 0 || Ip.length > 0;
-  const xs = [...J, ...Ip, ...dots.flatMap((c) => c.points)].map(([x]) => x);
-  const ys = [...J, ...Ip, ...dots.flatMap((c) => c.points)].map(([, y]) => y);
-  const [x0, x1] = xDomain(xs.length > 0 ? xs : [0, 1]);
-  const [y0, y1] = yDomain(ys, 0.42);
+  const all = [...J, ...Ip, ...dots.flatMap((c) => c.points)];
+  const [x0, x1] = xDomain(all.map(([x]) => x));
+  // The x* rule rises to the curves' top, its label above: the headroom over them stays free for the legend.
+  const yTop = all.reduce((m, [, v]) => Math.max(m, v), 0);
   const xStar = summary.xStar;
   const showStar = hasData && Number.isFinite(xStar) && xStar >= x0 && xStar <= x1;
   const starLabel = `x* = ${formatNumber(xStar, 4)}`;
   // The label sits at the top of the rule, on whichever side has more room.
   const starRight = xStar <= (x0 + x1) / 2;
+  // I_p(x*) = Δ: where the budget meets Cramér's rate (not when saturated: there I_p(x*) = log 1/p* < Δ).
+  const budget =
+    options.budget !== undefined && showStar && !summary.saturated && Number.isFinite(options.budget)
+      ? options.budget
+      : undefined;
+
+  const entries: LegendEntry[] = [
+    ...(J.length > 0 ? [{ label: "J_Δ(x) under the optimum φ", swatch: [swatch.line(COLOR.rate, 2)] }] : []),
+    ...(Ip.length > 0
+      ? [{ label: "Cramér I_p(x) under p", swatch: [swatch.line(COLOR.cramer, 1.5, "5,4")] }]
+      : []),
+    ...(budget !== undefined
+      ? [
+          {
+            label: `I_p(x*) = Δ = ${formatNumber(budget, 3)}`,
+            swatch: [swatch.line(COLOR.rule, 1, "2,3"), swatch.dot(COLOR.cramer, 3.5)],
+          },
+        ]
+      : []),
+    ...(dots.length > 0
+      ? [
+          {
+            label: `exact tails, n = ${dots.map((c) => formatCount(c.n)).join(", ")}`,
+            swatch: dots.map((c, i) => swatch.dot(c.color, c.r, 4 + (i * 16) / Math.max(1, dots.length - 1))),
+          },
+        ]
+      : []),
+  ];
+  const { y, legend } = fitLegend(
+    entries,
+    { width, height },
+    [x0, x1],
+    all.map(([, v]) => v),
+    (project, g) => {
+      const ink = [J, Ip].flatMap((s) => sampleLine(s, project));
+      ink.push(...zeroRules(g, project, false));
+      for (const c of dots)
+        for (const p of c.points.map(project))
+          ink.push(...sampleBox(p[0] - c.r, p[1] - c.r, 2 * c.r, 2 * c.r));
+      if (budget !== undefined) {
+        ink.push(
+          ...sampleLine(
+            [
+              [x0, budget],
+              [xStar, budget],
+            ],
+            project,
+          ),
+        );
+      }
+      if (showStar) {
+        // The rule, up to the curves' top, and its label above it.
+        const [px, py] = project([xStar, yTop]);
+        ink.push(
+          ...sampleLine([
+            [px, py],
+            [px, frameOf(g).bottom],
+          ]),
+        );
+        const w = starLabel.length * FONT_SIZE * CHAR_WIDTH;
+        ink.push(...sampleBox(starRight ? px : px - w, py - 16, w, 16));
+      }
+      return ink;
+    },
+  );
 
   const marks: Plot.Markish[] = [];
   if (!hasData) marks.push(emptyNote("no finite rates to draw"));
@@ -206,20 +300,38 @@ function ratePanel(summary: LdpSummary, checks: readonly LdpCheck[], width: numb
     marks.push(Plot.ruleY([0], { stroke: "#bdbdbd", strokeWidth: 0.75 }));
     if (showStar) {
       marks.push(
-        Plot.ruleX([xStar], { stroke: COLOR.rule, strokeWidth: 1, strokeDasharray: "3,3" }),
+        Plot.ruleX([xStar], {
+          y1: y[0],
+          y2: yTop,
+          stroke: COLOR.rule,
+          strokeWidth: 1,
+          strokeDasharray: "3,3",
+        }),
         Plot.text([starLabel], {
           x: () => xStar,
-          frameAnchor: "top",
+          y: () => yTop,
           text: (d: string) => d,
           textAnchor: starRight ? "start" : "end",
-          dx: starRight ? 5 : -5,
-          dy: 6,
+          lineAnchor: "bottom",
+          dx: starRight ? 3 : -3,
+          dy: -4,
           fill: COLOR.text,
           fontSize: FONT_SIZE,
         }),
       );
     }
-    const line = (pts: readonly Pt[]) => pts.map(([x, y]) => ({ x, y }));
+    if (budget !== undefined) {
+      marks.push(
+        Plot.ruleY([budget], {
+          x1: x0,
+          x2: xStar,
+          stroke: COLOR.rule,
+          strokeWidth: 1,
+          strokeDasharray: "2,3",
+        }),
+        Plot.dot([[xStar, budget]], { r: 3.5, fill: COLOR.cramer }),
+      );
+    }
     marks.push(
       Plot.line(line(Ip), { x: "x", y: "y", stroke: COLOR.cramer, strokeWidth: 1.5, strokeDasharray: "5,4" }),
     );
@@ -241,56 +353,31 @@ function ratePanel(summary: LdpSummary, checks: readonly LdpCheck[], width: numb
     marks.push(Plot.line(line(J), { x: "x", y: "y", stroke: COLOR.rate, strokeWidth: 2 }));
     // A saturated budget leaves J finite at x* alone: a point, not a line.
     if (J.length === 1) marks.push(Plot.dot(line(J), { x: "x", y: "y", r: 4, fill: COLOR.rate }));
-    const entries: LegendEntry[] = [
-      ...(J.length > 0 ? [{ label: "J(x) under the optimum φ", swatch: [swatch.line(COLOR.rate, 2)] }] : []),
-      ...(Ip.length > 0
-        ? [{ label: "Cramér I(x) under p", swatch: [swatch.line(COLOR.cramer, 1.5, "5,4")] }]
-        : []),
-      ...dots.map((c) => ({ label: `n = ${formatCount(c.n)}`, swatch: [swatch.dot(c.color, c.r)] })),
-    ];
-    marks.push(
-      legendMark(
-        entries,
-        legendOptions((scales) => {
-          const ink = inkOf(scales, [J, Ip, ...dots.map((c) => c.points)]);
-          if (showStar && scales.x) {
-            // The rule and its label.
-            const px = Number(scales.x(xStar));
-            const top = MARGIN.top;
-            const w = starLabel.length * FONT_SIZE * 0.6;
-            for (let py = top; py <= height - MARGIN.bottom; py += 4) ink.push([px, py]);
-            for (let dx = 0; dx <= w; dx += 4) {
-              for (const py of [top + 1, top + 8, top + 15]) ink.push([starRight ? px + dx : px - dx, py]);
-            }
-          }
-          return ink;
-        }),
-      ),
-    );
+    marks.push(legendMark(entries, legend, LEGEND_STYLE));
   }
 
-  return plotToSvg({
-    ...plotFrame(width, height, MARGIN, { fontSize: FONT_SIZE, color: COLOR.text }),
-    x: {
-      domain: [x0, x1],
-      ...axisLabel("reward per token x", 34),
-      ticks: 6,
-      grid: true,
-    },
+  return {
+    ...plotFrame(width, height, MARGIN, FONT_SIZE),
+    x: { domain: [x0, x1], ...axisLabel("reward per token x", 34), ticks: 6, grid: true },
     y: {
       ...(hasData ? {} : { axis: null }),
-      domain: [y0, y1],
+      domain: y,
       ...axisLabel("rate (nats per token)", 48),
       ticks: 6,
       grid: hasData,
     },
     marks,
-  });
+  };
 }
 
-function scgfPanel(summary: LdpSummary, width: number, height: number): string {
+function scgfPlot(
+  summary: LdpData,
+  curves: LdpCurves | undefined,
+  width: number,
+  height: number,
+): Plot.PlotOptions {
   const gamma = points(
-    summary.scgf,
+    curves?.scgf ?? summary.scgf,
     (d) => d.t,
     (d) => d.value,
   );
@@ -306,12 +393,40 @@ function scgfPanel(summary: LdpSummary, width: number, height: number): string {
   );
   const hasData = gamma.length > 0;
   const all = [...gamma, ...crossEntropy, ...divergence];
-  const [x0, x1] = xDomain(all.length > 0 ? all.map(([t]) => t) : [0, 1]);
-  const [y0, y1] = yDomain(
-    all.map(([, v]) => v),
-    0.3,
-  );
+  const [x0, x1] = xDomain(all.map(([t]) => t));
   const rows = (pts: readonly Pt[]) => pts.map(([t, v]) => ({ t, v }));
+  // Each form is defined on its own range of orders (MATH §4): said in the legend, since a table t
+  // outside one range carries the other form's marker alone.
+  const lambda = summary.lambda;
+  const divergenceRange =
+    Number.isFinite(lambda) && lambda > 0 ? `t > −λ* = −${formatNumber(lambda, 3)}` : "0 < λ* < ∞";
+  const entries: LegendEntry[] = [
+    { label: "Γ(t) = Λ(λ*+t) − Λ(λ*)", swatch: [swatch.line(COLOR.scgf, 2)] },
+    ...(crossEntropy.length > 0
+      ? [{ label: "Rényi cross-entropy form, t > −1", swatch: [swatch.ring(COLOR.crossEntropy, 5, 1.5)] }]
+      : []),
+    ...(divergence.length > 0
+      ? [
+          {
+            label: `Rényi divergence form, ${divergenceRange}`,
+            swatch: [swatch.cross(COLOR.divergence, 3.5, 1.75)],
+          },
+        ]
+      : []),
+  ];
+  const { y, legend } = fitLegend(
+    entries,
+    { width, height },
+    [x0, x1],
+    all.map(([, v]) => v),
+    (project, g) => [
+      ...zeroRules(g, project, true),
+      ...sampleLine(gamma, project),
+      ...[...crossEntropy, ...divergence]
+        .map(project)
+        .flatMap(([px, py]) => sampleBox(px - RING, py - RING, 2 * RING, 2 * RING)),
+    ],
+  );
 
   const marks: Plot.Markish[] = [];
   if (!hasData) marks.push(emptyNote("no finite values to draw"));
@@ -319,18 +434,11 @@ function scgfPanel(summary: LdpSummary, width: number, height: number): string {
     marks.push(
       Plot.ruleY([0], { stroke: "#bdbdbd", strokeWidth: 0.75 }),
       Plot.ruleX([0], { stroke: "#bdbdbd", strokeWidth: 0.75 }),
-      // Γ is smooth and convex: a natural spline through the computed values.
-      Plot.line(rows(gamma), {
-        x: "t",
-        y: "v",
-        stroke: COLOR.scgf,
-        strokeWidth: 2,
-        curve: gamma.length > 2 ? "natural" : "linear",
-      }),
+      Plot.line(rows(gamma), { x: "t", y: "v", stroke: COLOR.scgf, strokeWidth: 2 }),
       Plot.dot(rows(crossEntropy), {
         x: "t",
         y: "v",
-        r: 5.5,
+        r: RING,
         fill: "none",
         stroke: COLOR.crossEntropy,
         strokeWidth: 1.5,
@@ -338,91 +446,49 @@ function scgfPanel(summary: LdpSummary, width: number, height: number): string {
       Plot.dot(rows(divergence), {
         x: "t",
         y: "v",
-        r: CROSS * 1.6,
+        r: CROSS,
         symbol: "times",
         stroke: COLOR.divergence,
         strokeWidth: 1.75,
       }),
+      legendMark(entries, legend, LEGEND_STYLE),
     );
-    const entries: LegendEntry[] = [
-      { label: "Γ(t) = Λ(λ*+t) − Λ(λ*)", swatch: [swatch.line(COLOR.scgf, 2)] },
-      ...(crossEntropy.length > 0
-        ? [{ label: "Rényi cross-entropy form", swatch: [swatch.ring(COLOR.crossEntropy, 5, 1.5)] }]
-        : []),
-      ...(divergence.length > 0
-        ? [{ label: "Rényi divergence form", swatch: [crossSwatch(COLOR.divergence)] }]
-        : []),
-    ];
-    const legend = legendMark(
-      entries,
-      legendOptions((scales) => inkOf(scales, [gamma, crossEntropy, divergence])),
-    );
-    marks.push(withCrosses(legend));
   }
 
-  return plotToSvg({
-    ...plotFrame(width, height, MARGIN, { fontSize: FONT_SIZE, color: COLOR.text }),
-    x: {
-      domain: [x0, x1],
-      ...axisLabel("t", 34),
-      ticks: 6,
-      grid: true,
-    },
+  return {
+    ...plotFrame(width, height, MARGIN, FONT_SIZE),
+    x: { domain: [x0, x1], ...axisLabel("t", 34), ticks: 6, grid: true },
     y: {
       ...(hasData ? {} : { axis: null }),
-      domain: [y0, y1],
+      domain: y,
       ...axisLabel("Γ(t) (nats per token)", 48),
       ticks: 6,
       grid: hasData,
     },
     marks,
-  });
-}
-
-/**
- * A swatch dot standing for a cross: the shared legend draws lines and dots only, so this placeholder,
- * recognised by its stroke width, is replaced by a cross in {@link withCrosses}.
- */
-const CROSS_MARKER_WIDTH = 1.751;
-
-function crossSwatch(color: string): SwatchPart {
-  return {
-    shape: "dot",
-    cx: SWATCH / 2,
-    r: CROSS,
-    fill: "none",
-    stroke: color,
-    strokeWidth: CROSS_MARKER_WIDTH,
   };
 }
 
-/** The few DOM members used here; the project compiles without the DOM library. */
-interface SvgNode {
-  getAttribute(name: string): string | null;
-  setAttribute(name: string, value: string): void;
-  querySelectorAll(selector: string): ArrayLike<SvgNode>;
-  replaceWith(node: SvgNode): void;
-}
-
-/** The legend mark, with each placeholder dot from {@link crossSwatch} redrawn as a cross. */
-function withCrosses(legend: Plot.RenderFunction): Plot.RenderFunction {
-  return (index, scales, values, dimensions, context, next) => {
-    const g = legend(index, scales, values, dimensions, context, next) as unknown as SvgNode | null;
-    if (!g) return null;
-    for (const dot of Array.from(g.querySelectorAll("circle"))) {
-      if (dot.getAttribute("stroke-width") !== String(CROSS_MARKER_WIDTH)) continue;
-      const cx = Number(dot.getAttribute("cx"));
-      const cy = Number(dot.getAttribute("cy"));
-      const path = context.document.createElementNS(SVG_NS, "path") as unknown as SvgNode;
-      const [a, b, c, d] = [cx - CROSS, cx + CROSS, cy - CROSS, cy + CROSS].map((v) => v.toFixed(2));
-      path.setAttribute("d", `M${a},${c}L${b},${d}M${a},${d}L${b},${c}`);
-      path.setAttribute("stroke", dot.getAttribute("stroke") ?? COLOR.divergence);
-      path.setAttribute("stroke-width", "1.75");
-      path.setAttribute("fill", "none");
-      dot.replaceWith(path);
-    }
-    return g as unknown as ReturnType<Plot.RenderFunction>;
-  };
+/** The grey rules at y = 0 (and x = 0): ink across the frame. */
+function zeroRules(g: Geometry, project: (p: Pt) => Pt, withX: boolean): Pt[] {
+  const f = frameOf(g);
+  const [px, py] = project([0, 0]);
+  const rules: Pt[] = [];
+  if (py >= f.top && py <= f.bottom)
+    rules.push(
+      ...sampleLine([
+        [f.left, py],
+        [f.right, py],
+      ]),
+    );
+  if (withX && px >= f.left && px <= f.right)
+    rules.push(
+      ...sampleLine([
+        [px, f.top],
+        [px, f.bottom],
+      ]),
+    );
+  return rules;
 }
 
 /** Dot radii from 4.5 (shortest length) down to 2.75 (longest); 3.5 for a single length. */
@@ -432,7 +498,7 @@ function dotRadius(i: number, k: number): number {
 
 /** `k` shades from light to dark red; one mid shade for a single length. */
 function shadesFor(k: number): string[] {
-  if (k <= 1) return ["#d1495b"];
+  if (k <= 1) return [PALETTE.bestOfN];
   const [from, to] = CHECK_SHADES.map((hex) =>
     [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16)),
   );

@@ -1,17 +1,71 @@
-import { SVG_NS } from "./style.js";
+/**
+ * Text in figures and pages: notation with sub- and superscripts, escaping, and numbers as a reader
+ * writes them. Labels are written in a small notation — `π_N`, `φ_{1/τ}`, `e^{nΔ}`, `φ^{⊗n}` — and drawn as
+ * SVG tspans (figures) or <sub>/<sup> (the explorer's tables), never shown as raw markup.
+ */
 
-/** SVG text helpers shared by the figures. */
+/** A piece of a formula: plain text, a subscript or a superscript. */
+export type MathPiece = string | { readonly sub: string } | { readonly sup: string };
 
-/** A piece of a formula; `sub` pieces are drawn as subscripts. */
-export type MathPiece = string | { readonly sub: string };
+/**
+ * Notation → pieces: `_x` and `_{…}` are subscripts, `^x` and `^{…}` superscripts (one character
+ * without braces); everything else is text. Not for user data (an `_` in a label would be read as
+ * notation): labels from models are drawn as plain text.
+ */
+export function math(notation: string): MathPiece[] {
+  const pieces: MathPiece[] = [];
+  let text = "";
+  const chars = [...notation];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if ((c === "_" || c === "^") && i + 1 < chars.length) {
+      let script: string;
+      if (chars[i + 1] === "{") {
+        const close = chars.indexOf("}", i + 2);
+        if (close < 0) {
+          text += c;
+          continue;
+        }
+        script = chars.slice(i + 2, close).join("");
+        i = close;
+      } else {
+        script = chars[i + 1]!;
+        i += 1;
+      }
+      if (text) pieces.push(text);
+      text = "";
+      pieces.push(c === "_" ? { sub: script } : { sup: script });
+    } else text += c;
+  }
+  if (text) pieces.push(text);
+  return pieces;
+}
 
-/** Formula pieces as SVG text, subscripts lowered and smaller. */
-export function formulaSpans(pieces: readonly MathPiece[]): string {
+/** The pieces as one plain string (scripts inline), for accessible names and width estimates. */
+export function plainText(pieces: readonly MathPiece[]): string {
+  return pieces.map((p) => (typeof p === "string" ? p : "sub" in p ? p.sub : p.sup)).join("");
+}
+
+/** Width of the pieces in characters, scripts counted at their smaller size. */
+export function textLength(pieces: readonly MathPiece[]): number {
+  return pieces.reduce(
+    (n, p) => n + (typeof p === "string" ? [...p].length : 0.75 * [...plainText([p])].length),
+    0,
+  );
+}
+
+/** Size of a script relative to the text around it. */
+export const SCRIPT_SCALE = 0.75;
+
+/** Formula pieces as SVG text content: scripts raised or lowered and smaller, in `fontSize` pixels. */
+export function mathSpans(pieces: readonly MathPiece[], fontSize: number): string {
+  const small = Math.round(fontSize * SCRIPT_SCALE * 10) / 10;
   return pieces
     .map((p) =>
       typeof p === "string"
         ? `<tspan>${escapeXml(p)}</tspan>`
-        : `<tspan baseline-shift="sub" font-size="9">${escapeXml(p.sub)}</tspan>`,
+        : `<tspan baseline-shift="${"sub" in p ? "sub" : "super"}" font-size="${small}">` +
+          `${escapeXml("sub" in p ? p.sub : p.sup)}</tspan>`,
     )
     .join("");
 }
@@ -23,51 +77,38 @@ export function escapeXml(s: string): string {
 
 const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
 
+/** A whole number in Unicode superscript digits (with a superscript minus): 10 → ¹⁰. */
+export function superscript(k: number): string {
+  return [...String(k)].map((c) => (c === "-" ? "⁻" : (SUPERSCRIPT[Number(c)] ?? c))).join("");
+}
+
 /** A length as a reader would write it: 10, 1000, 10⁴, 2.5·10⁵. */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   if (n < 1e4) return Number.isInteger(n) ? String(n) : n.toPrecision(2);
   const k = Math.floor(Math.log10(n));
   const mantissa = n / 10 ** k;
-  const power = `10${[...String(k)].map((c) => SUPERSCRIPT[Number(c)] ?? c).join("")}`;
+  const power = `10${superscript(k)}`;
   return Math.abs(mantissa - 1) < 1e-9 ? power : `${Number(mantissa.toPrecision(2))}·${power}`;
+}
+
+/**
+ * N of best-of-N as a reader would write it: 64, 4096, 2²⁰, 1.5e+7; from log N alone when N overflows a
+ * double: 2¹⁰²⁴, or exp(800). Null when there is nothing finite to write.
+ */
+export function formatSamples(n: number | null, logN: number): string | null {
+  if (n !== null && Number.isFinite(n)) {
+    if (Number.isInteger(n) && n < 1e5) return String(n);
+    const k = Math.log2(n);
+    return Number.isInteger(k) ? `2${superscript(k)}` : n.toPrecision(2);
+  }
+  if (!Number.isFinite(logN)) return null;
+  const k = logN / Math.LN2;
+  if (Math.abs(k - Math.round(k)) < 1e-9 && k >= 0) return `2${superscript(Math.round(k))}`;
+  return `exp(${formatNumber(logN, 3)})`;
 }
 
 /** A value for a label: whole numbers from 100 up, else `digits` significant digits. */
 export function formatNumber(x: number, digits: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : String(Number(x.toPrecision(digits)));
-}
-
-/**
- * A multi-panel figure: the standalone <svg> root (white background, the house font), an optional bold
- * title, a grey subtitle (SVG text content, already escaped) and the panels, one per line.
- */
-export function figureDocument(
-  size: { readonly width: number; readonly height: number },
-  style: {
-    readonly fontFamily: string;
-    readonly fontSize: number;
-    readonly text: string;
-    readonly muted: string;
-  },
-  title: string | undefined,
-  subtitleSvg: string,
-  panels: readonly string[],
-): string {
-  const { width, height } = size;
-  const lines = [
-    `<svg xmlns="${SVG_NS}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
-      `font-family="${style.fontFamily}" font-size="${style.fontSize}" color="black" style="background:white">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    ...(title
-      ? [
-          `<text x="16" y="24" font-size="15" font-weight="bold" fill="${style.text}">` +
-            `${escapeXml(title)}</text>`,
-        ]
-      : []),
-    `<text x="16" y="${title ? 41 : 20}" font-size="12" fill="${style.muted}">${subtitleSvg}</text>`,
-    ...panels,
-    "</svg>",
-  ];
-  return `${lines.join("\n")}\n`;
 }

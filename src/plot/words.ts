@@ -1,6 +1,7 @@
 import * as Plot from "@observablehq/plot";
-import { axisLabel, plotFrame, plotToSvg, titleMark } from "./render.js";
-import { FONT_SIZE, PALETTE } from "./style.js";
+import { axisLabel, plotFrame, titleMark } from "./frame.js";
+import { FONT_SIZE, HALO, PALETTE } from "./style.js";
+import { type FigureDocument, plotToSvg } from "./svg.js";
 import { formatNumber } from "./text.js";
 
 /** One word: its reward and its probability under the reference p and under the optimum φ_Δ. */
@@ -33,14 +34,14 @@ function signed(r: number): string {
  * The words that gain and lose the most probability when the reference p is aligned to the optimum φ_Δ:
  * one horizontal bar per word, its change φ_Δ(w) − p(w) in percentage points (gains to the right in
  * blue, losses to the left in orange), labelled with p → φ_Δ, the word and its reward on the axis.
- * Words are data: Plot writes them as text nodes, which the serialiser escapes. Returns an SVG document.
+ * Words are data: Plot writes them as text nodes, which the serialiser escapes.
  */
-export function wordsFigure(
+export function wordsPlot(
   gain: readonly WordMove[],
   lose: readonly WordMove[],
   klRate: number,
   title?: string,
-): string {
+): Plot.PlotOptions {
   const rows = [
     ...gain.map((w) => ({ ...w, side: "gain" as const })),
     ...lose.map((w) => ({ ...w, side: "lose" as const })),
@@ -64,7 +65,6 @@ export function wordsFigure(
   const x0 = lo - padLeft * unitsPerPixel;
   const x1 = hi + padRight * unitsPerPixel;
 
-  const halo = { stroke: "white", strokeWidth: 3, paintOrder: "stroke" } as const;
   const fill = (d: (typeof rows)[number]) => (d.side === "gain" ? COLOR.optimum : COLOR.lose);
   const subtitle =
     `change in probability from the reference p to the optimum φ at Δ = ${formatNumber(klRate, 3)} ` +
@@ -84,7 +84,7 @@ export function wordsFigure(
           textAnchor: gains ? "start" : "end",
           dx: gains ? 5 : -5,
           fill: COLOR.muted,
-          ...halo,
+          ...HALO,
         },
       ),
     ),
@@ -96,11 +96,11 @@ export function wordsFigure(
       fontSize: 12,
       fill: COLOR.muted,
     }),
-    titleMark(title, margin, COLOR.text),
+    titleMark(title, margin),
   ];
 
-  return plotToSvg({
-    ...plotFrame(WIDTH, height, margin, { fontSize: FONT_SIZE, color: COLOR.text }),
+  return {
+    ...plotFrame(WIDTH, height, margin, FONT_SIZE),
     x: {
       domain: [x0, x1],
       grid: true,
@@ -115,5 +115,16 @@ export function wordsFigure(
       label: null,
     },
     marks,
-  });
+  };
+}
+
+/** The words figure as a standalone SVG document (see {@link wordsPlot}). */
+export function wordsFigure(
+  document: FigureDocument,
+  gain: readonly WordMove[],
+  lose: readonly WordMove[],
+  klRate: number,
+  title?: string,
+): string {
+  return plotToSvg(wordsPlot(gain, lose, klRate, title), document);
 }

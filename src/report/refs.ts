@@ -40,7 +40,7 @@ export function valueAt(root: unknown, path: Path): unknown {
 /** Writes numbers and strings from one model's results, under that model's name in results.json. */
 export class Refs {
   constructor(
-    private readonly root: Record<string, unknown>,
+    private readonly root: object,
     private readonly model: string,
   ) {}
 

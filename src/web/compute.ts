@@ -1,17 +1,15 @@
-import {
-  bonSummary,
-  frontierSummary,
-  parseSweep,
-  sequenceSummary,
-  softBonSummary,
-  tiltSummary,
-} from "../app/summaries.js";
+import { ldpCurves } from "../app/ldpCurves.js";
+import { parseSweep } from "../app/parse.js";
+import { bonSummary } from "../app/results/bon.js";
+import { frontierSummary } from "../app/results/frontier.js";
+import { sequenceSummary } from "../app/results/sequence.js";
+import { softBonSummary } from "../app/results/softBon.js";
+import { tiltSummary } from "../app/results/tilt.js";
 import { defaultTemperatures, type SoftBonPoint, softBonCurve } from "../core/frontier.js";
 import { levelsOf } from "../core/levels.js";
-import { isConstantReward, type Model } from "../core/model.js";
-import { rewardLaw } from "../core/rewardLaw.js";
-import { DEFAULT_GRID, type LdpSummary, ldpSummary } from "../core/sequence/ldp.js";
-import { lambdaForKl } from "../core/tilt.js";
+import type { Model } from "../core/model.js";
+import { optimum } from "../core/optimum.js";
+import { type LdpSummary, ldpSummary, rateGrid } from "../core/sequence/ldp.js";
 import type {
   Bon,
   ModelInfo,
@@ -109,11 +107,8 @@ function stopwatch() {
 export function computeFast(id: number, model: Model, params: Params, post: (reply: Reply) => void): void {
   const clock = stopwatch();
   const { kl, n, temperature } = params;
-  // The frontier's ring at Δ is solved on the reward's law (one outcome per level: the same tilt, to
-  // rounding, at O(levels) per pass), so the frontier redraws at once; the numbers table then gets
-  // `bonkl tilt` itself, solved on the model as the CLI does.
-  const law = cached(model, "law", () => rewardLaw(model));
-  const point = cached(model, `point ${kl}`, () => lambdaForKl(law, kl, "kl").point);
+  // `bonkl tilt --kl Δ`: λ* solved once, for the numbers table and the frontier's ring at Δ alike.
+  const tilt = cached(model, `tilt ${kl}`, () => tiltSummary(model, { kl }) as Tilt);
   const bon = cached(model, `bon ${n}`, () => bonSummary(model, { n }) as Bon);
   const softBon = cached(
     model,
@@ -121,9 +116,8 @@ export function computeFast(id: number, model: Model, params: Params, post: (rep
     () => softBonSummary(model, { n, temperature }) as SoftBon,
   );
   const frontier = cached(model, "frontier", () => frontierSummary(model));
-  post({ id, kind: "frontier", frontier, optimum: { kl: point.kl, reward: point.reward }, bon, softBon });
+  post({ id, kind: "frontier", frontier, optimum: { kl: tilt.kl, reward: tilt.reward }, bon, softBon });
   clock.lap("frontier");
-  const tilt = cached(model, `tilt ${kl}`, () => tiltSummary(model, { kl }) as Tilt);
   post({ id, kind: "tilt", tilt });
   clock.lap("tilt");
   post({ id, kind: "done", part: "fast", ms: clock.total(), phases: clock.phases });
@@ -181,33 +175,32 @@ export async function computeSlow(
   post({ id, kind: "convergence", runs });
   clock.lap("convergence");
 
-  const ldp = peek<LdpSummary>(model, `ldp ${kl}`) ?? (await rates(model, kl, proceed));
+  const ldp = peek<LdpSummary>(model, `ldp ${kl}`) ?? (await ldpTable(model, kl, proceed));
   if (!ldp) return;
   cached(model, `ldp ${kl}`, () => ldp);
-  post({ id, kind: "rate", ldp });
+  const curves = cached(model, `ldp curves ${kl}`, () => ldpCurves(model, kl, ldp));
+  post({ id, kind: "rate", ldp, curves });
   clock.lap("rate");
   post({ id, kind: "done", part: "slow", ms: clock.total(), phases: clock.phases });
 }
 
 /**
- * `ldpSummary(model, Δ)` (`bonkl ldp --kl-rate Δ`), its rate grid evaluated a few points at a time:
- * each point is solved on its own, so the pieces are the same numbers. Undefined when superseded.
+ * `ldpSummary(model, Δ)` (`bonkl ldp --kl-rate Δ`), its rate grid evaluated a few points at a time on the
+ * one solved optimum (core/optimum.ts), so that a newer request need not wait: each point is evaluated on
+ * its own, so the pieces are the same numbers. Undefined when superseded.
  */
-async function rates(
+async function ldpTable(
   model: Model,
   kl: number,
   proceed: () => Promise<boolean>,
 ): Promise<LdpSummary | undefined> {
-  const K = DEFAULT_GRID;
-  const { rMin, rMax } = model;
-  const xs = isConstantReward(model)
-    ? [rMin]
-    : Array.from({ length: K }, (_, k) => (k === K - 1 ? rMax : rMin + ((rMax - rMin) * k) / (K - 1)));
+  const xs = rateGrid(model);
   const first = ldpSummary(model, kl, { xs: xs.slice(0, CHUNK) });
+  const opt = optimum(model, kl, "klRate");
   const rate = [...first.rate];
   for (let i = CHUNK; i < xs.length; i += CHUNK) {
     if (!(await proceed())) return undefined;
-    rate.push(...ldpSummary(model, kl, { xs: xs.slice(i, i + CHUNK), ts: [] }).rate);
+    for (const x of xs.slice(i, i + CHUNK)) rate.push(opt.rate(x));
   }
   return { ...first, rate };
 }

@@ -3,6 +3,7 @@ import type { Bon, Sequence, SoftBon, Tilt } from "./protocol.js";
 /**
  * The numbers table: every quantity the figures draw, as text (the charts' text alternative). Keys are
  * paths into the CLI's JSON (`tilt.lambda` is `lambda` of `bonkl tilt --json`), so a test can compare.
+ * Labels and titles are notation (`π_N`, `e^{nΔ}`; plot/text.ts), shown with sub- and superscripts.
  */
 export interface NumbersData {
   readonly tilt?: Tilt;
@@ -36,9 +37,9 @@ export const GROUPS: readonly Group[] = [
       { key: "tilt.beta", label: "β = 1/λ*" },
       { key: "tilt.reward", label: "x* = V(Δ), the optimal expected reward" },
       { key: "tilt.kl", label: "KL(φ_Δ ‖ p)" },
-      { key: "tilt.logPartition", label: "Λ(λ*) = log Σ p e^{λ* r}" },
+      { key: "tilt.logPartition", label: "Λ(λ*) = log Σ p e^{λ*r}" },
       { key: "tilt.klMax", label: "log 1/p*, where the optimum saturates" },
-      { key: "tilt.rewardMax", label: "r_max" },
+      { key: "tilt.rewardMax", label: "r_{max}" },
       { key: "tilt.saturated", label: "saturated (Δ ≥ log 1/p*)" },
     ],
   },
@@ -62,17 +63,17 @@ export const GROUPS: readonly Group[] = [
   },
   {
     title: (d) =>
-      `Best-of-e^{nΔ} over sequences of length n = ${d.length} (bonkl sequence --length n --kl-rate Δ)`,
+      `Best-of-N with N = e^{nΔ} over sequences of length n = ${d.length} (bonkl sequence --length n --kl-rate Δ)`,
     rows: [
       { key: "sequence.logN", label: "log N = nΔ" },
       { key: "sequence.xStar", label: "x*, the optimal reward per token" },
       { key: "sequence.bon.rewardPerToken", label: "best-of-N reward per token E R / n" },
       { key: "sequence.gapTimesLength", label: "n (x* − E R / n)" },
-      { key: "sequence.optimal.kl", label: "KL(φ^⊗n ‖ pⁿ) = nΔ" },
-      { key: "sequence.bon.klToReference", label: "KL(π_N ‖ pⁿ)" },
-      { key: "sequence.bon.klToReferencePerToken", label: "KL(π_N ‖ pⁿ) / n, → Δ" },
-      { key: "sequence.bon.klToOptimal", label: "KL(π_N ‖ φ^⊗n)" },
-      { key: "sequence.bon.klToOptimalPerToken", label: "KL(π_N ‖ φ^⊗n) / n, → 0" },
+      { key: "sequence.optimal.kl", label: "KL(φ^{⊗n} ‖ p^n) = nΔ" },
+      { key: "sequence.bon.klToReference", label: "KL(π_N ‖ p^n)" },
+      { key: "sequence.bon.klToReferencePerToken", label: "KL(π_N ‖ p^n) / n, → Δ" },
+      { key: "sequence.bon.klToOptimal", label: "KL(π_N ‖ φ^{⊗n})" },
+      { key: "sequence.bon.klToOptimalPerToken", label: "KL(π_N ‖ φ^{⊗n}) / n, → 0" },
       { key: "sequence.bon.klBound", label: "folklore bound log N − (N−1)/N" },
     ],
   },

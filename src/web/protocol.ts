@@ -1,12 +1,12 @@
-import type {
-  bonSummary,
-  FrontierSummary,
-  sequenceSummary,
-  softBonSummary,
-  tiltSummary,
-} from "../app/summaries.js";
+import type { LdpCurves } from "../app/ldpCurves.js";
+import type { bonSummary } from "../app/results/bon.js";
+import type { FrontierSummary } from "../app/results/frontier.js";
+import type { sequenceSummary } from "../app/results/sequence.js";
+import type { softBonSummary } from "../app/results/softBon.js";
+import type { tiltSummary } from "../app/results/tilt.js";
 import type { SoftBonPoint } from "../core/frontier.js";
 import type { LdpSummary } from "../core/sequence/ldp.js";
+import type { DistributionRow } from "../plot/distribution.js";
 
 /** Messages between the page and its worker. Every reply carries the id of the request it answers. */
 
@@ -49,13 +49,8 @@ export type SoftBon = Plain<ReturnType<typeof softBonSummary>>;
 export type Sequence = ReturnType<typeof sequenceSummary>;
 
 /** One outcome's probability under the reference p, the optimum φ_Δ, best-of-N and soft best-of-N. */
-export interface OutcomeRow {
-  readonly outcome: string;
+export interface OutcomeRow extends DistributionRow {
   readonly reward: number;
-  readonly p: number;
-  readonly phi: number;
-  readonly pi: number;
-  readonly piSoft: number;
 }
 
 export type Reply =
@@ -76,7 +71,14 @@ export type Reply =
   | { readonly id: number; readonly kind: "sequence"; readonly sequence: Sequence }
   | { readonly id: number; readonly kind: "softCurve"; readonly n: number; readonly points: SoftBonPoint[] }
   | { readonly id: number; readonly kind: "convergence"; readonly runs: Sequence[] }
-  | { readonly id: number; readonly kind: "rate"; readonly ldp: LdpSummary }
+  | {
+      readonly id: number;
+      readonly kind: "rate";
+      /** `bonkl ldp --kl-rate Δ`: the table's points. */
+      readonly ldp: LdpSummary;
+      /** J, I_p and Γ sampled finely for the figure's curves. */
+      readonly curves: LdpCurves;
+    }
   | {
       readonly id: number;
       readonly kind: "done";

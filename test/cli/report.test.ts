@@ -5,18 +5,20 @@ import { join, resolve } from "node:path";
 import fc from "fast-check";
 import { DOMParser } from "linkedom";
 import { afterAll, describe, expect, it } from "vitest";
-import { gapSummary, sequenceSummary, tiltSummary } from "../../src/app/summaries.js";
+import { gapSummary, sequenceSummary, tiltSummary } from "../../src/app/index.js";
+import { resolveModel } from "../../src/app/model.js";
+import { modelSteps, REPORT_MAX_SPAN } from "../../src/app/plans/model.js";
 import { splitModelList } from "../../src/cli/commands/report.js";
-import { loadModel } from "../../src/cli/io.js";
 import { bestOfN } from "../../src/core/bon.js";
 import { createModel, type Model } from "../../src/core/model.js";
 import { rewardLaw } from "../../src/core/rewardLaw.js";
 import { ldpSummary } from "../../src/core/sequence/ldp.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "../../src/core/softBon.js";
 import { lambdaForKl, tiltAt, tiltLogProbs } from "../../src/core/tilt.js";
+import { nodeModelIo } from "../../src/node/models.js";
+import { svgDocument } from "../../src/node/render.js";
 import { identityFigure } from "../../src/plot/identity.js";
 import { wordsFigure } from "../../src/plot/words.js";
-import { modelSteps, REPORT_MAX_SPAN } from "../../src/report/compute.js";
 import { formatValue, type NumberFormat, valueAt } from "../../src/report/refs.js";
 import { close, SEED } from "../support/assert.js";
 import { countTags, decodePng, PNG_SIGNATURE, parseSvg, pixelStats } from "../support/svg.js";
@@ -118,9 +120,9 @@ describe("bonkl report --quick", () => {
     expect(results()["bernoulli:0.3"].ldp.scgf.length).toBeGreaterThan(3);
   });
 
-  it("results.json agrees with direct calls on the word model, outcome by outcome", () => {
+  it("results.json agrees with direct calls on the word model, outcome by outcome", async () => {
     // The report works on the reward law where it may; here everything is recomputed on all 3000 words.
-    const words = loadModel(WORDS);
+    const words = await resolveModel(WORDS, nodeModelIo);
     const w = results()[WORDS];
     close(w.meanReward, words.mean, 1e-15);
     expect(w.outcomes).toBe(3000);
@@ -289,6 +291,7 @@ describe("modelSteps", () => {
 describe("wordsFigure", () => {
   const move = (outcome: string, reward: number, p: number, phi: number) => ({ outcome, reward, p, phi });
   const svg = wordsFigure(
+    svgDocument(),
     [move('<b>"good"&', 3, 0.01, 0.05), move("nice", 2, 0.02, 0.03)],
     [move("the", 0, 0.05, 0.04), move("bad", -3, 0.01, 0.001)],
     0.5,
@@ -329,7 +332,7 @@ describe("identityFigure", () => {
   const optimal = Array.from({ length: 50 }, (_, i) => ({ kl: i / 20, reward: Math.sqrt(i / 20) }));
 
   it("places each policy with a link to the curve and a bar as long as its KL to the optimum", () => {
-    const svg = identityFigure({
+    const svg = identityFigure(svgDocument(), {
       optimal,
       policies: [policy("near", 0.5, 0.69, Math.SQRT1_2, 1.4), policy("far", 1, 0.2, 1, 1)],
     });
@@ -345,7 +348,7 @@ describe("identityFigure", () => {
   });
 
   it("writes ∞ for a policy with mass where the optimum has none, and draws no NaN", () => {
-    const svg = identityFigure({
+    const svg = identityFigure(svgDocument(), {
       optimal,
       policies: [
         {

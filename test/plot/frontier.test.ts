@@ -1,13 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import * as Plot from "@observablehq/plot";
-import { Resvg } from "@resvg/resvg-js";
-import { afterAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/core/errors.js";
-import { type FrontierData, frontierFigure } from "../../src/plot/frontier.js";
-import { plotToSvg, svgToPng, writeFigure } from "../../src/plot/render.js";
-import { countTags, PNG_SIGNATURE, parseSvg, pixelStats } from "../support/svg.js";
+import { describe, expect, it } from "vitest";
+import { svgDocument } from "../../src/node/render.js";
+import { type FrontierData, frontierFigure, frontierPlot } from "../../src/plot/frontier.js";
+import { PALETTE } from "../../src/plot/style.js";
+import { marksOf } from "../support/plot.js";
+import { countTags, drawnInk, inkInside, legendBox, parseSvg, plotRoots, texts } from "../support/svg.js";
 
 // Bernoulli(θ) with reward = outcome, everything in closed form.
 const THETA = 0.3;
@@ -32,7 +28,7 @@ function softPickOne(n: number, temperature: number): number {
 }
 
 function bernoulliFrontier(): FrontierData {
-  const optimal: FrontierData["optimal"] = [];
+  const optimal: { kl: number; reward: number; lambda: number | null }[] = [];
   for (let lambda = 0; lambda <= 40; lambda += 0.1) {
     const q = (THETA * Math.exp(lambda)) / (1 - THETA + THETA * Math.exp(lambda));
     optimal.push({ kl: klBern(q), reward: q, lambda });
@@ -42,7 +38,7 @@ function bernoulliFrontier(): FrontierData {
     const q = 1 - (1 - THETA) ** n;
     return { n, logN: Math.log(n), kl: klBern(q), reward: q, klBound: Math.log(n) - (n - 1) / n };
   });
-  const softBon: NonNullable<FrontierData["softBon"]> = [];
+  const softBon: { n: number; temperature: number; kl: number; reward: number }[] = [];
   for (const n of [4, 16]) {
     for (const temperature of [Number.POSITIVE_INFINITY, 4, 2, 1, 0.5, 0.25, 0.1, 0.03, 0]) {
       const q = softPickOne(n, temperature);
@@ -53,7 +49,7 @@ function bernoulliFrontier(): FrontierData {
 }
 
 const data = bernoulliFrontier();
-const svg = frontierFigure(data, "Bernoulli(0.3)");
+const svg = frontierFigure(svgDocument(), data, { title: "Bernoulli(0.3)" });
 
 describe("frontierFigure", () => {
   it("is a standalone <svg> document", () => {
@@ -73,26 +69,64 @@ describe("frontierFigure", () => {
     for (const label of ["line", "dot", "link", "arrow", "rule", "legend"]) {
       expect(svg, label).toContain(`aria-label="${label}"`);
     }
+    const shown = texts(svg);
     for (const text of [
       "KL(π ‖ p) (nats)",
       "expected reward",
-      "saturation log 1/p*",
-      "folklore bound, off-scale",
+      "saturation log 1/p* = 1.2",
+      "folklore KL beyond the frame",
       "N=4",
       "soft best-of-N, N = 4, 16",
       "Bernoulli(0.3)",
     ]) {
-      expect(svg).toContain(text);
+      expect(shown, text).toContain(text);
     }
     expect(svg).not.toContain("NaN");
   });
 
-  it("puts the folklore point beyond the cap off-scale", () => {
+  it("puts the folklore point beyond the cap off-scale, and says so in the legend", () => {
     // log 4096 − 4095/4096 ≈ 7.3 is far past 1.5 log(1/0.3) ≈ 1.8: an arrow, not a squeezed axis.
-    const ticks = [...svg.matchAll(/aria-label="x-axis tick label"[\s\S]*?<\/g>/g)][0]?.[0] ?? "";
-    const values = [...ticks.matchAll(/>([\d.]+)<\/text>/g)].map((m) => Number(m[1]));
-    expect(values.length).toBeGreaterThan(3);
-    expect(Math.max(...values)).toBeLessThan(2);
+    const x = frontierPlot(data).x as { domain: [number, number] };
+    expect(x.domain[1]).toBeLessThan(2);
+    const arrows = marksOf(frontierPlot(data)).find((m) => m.ariaLabel === "arrow");
+    expect(arrows?.data?.length).toBeGreaterThan(0);
+    // Without an off-scale point, no arrow row in the legend.
+    const near = { ...data, bon: data.bon.filter((b) => b.klBound < 1.5 * Math.log(1 / THETA)) };
+    expect(texts(frontierFigure(svgDocument(), near))).not.toContain("folklore KL beyond the frame");
+  });
+
+  it("draws soft best-of-N over the optimum, so it shows where they coincide", () => {
+    const lines = marksOf(frontierPlot(data)).filter((m) => m.ariaLabel === "line");
+    const optimum = lines.findIndex((m) => m.stroke === PALETTE.optimum && (m.data as unknown[]).length > 2);
+    const soft = lines.findIndex((m) => typeof m.stroke === "function" || m.stroke === undefined);
+    expect(optimum).toBeGreaterThanOrEqual(0);
+    expect(soft).toBeGreaterThan(optimum);
+  });
+
+  it("places its legend where it covers no line, dot, link or arrow, with and without rings", () => {
+    const chosen = {
+      optimum: { kl: 0.5, reward: 0.81 },
+      bon: { kl: data.bon[3]!.kl, reward: data.bon[3]!.reward },
+      softBon: { kl: 0.3, reward: 0.7 },
+    };
+    for (const out of [svg, frontierFigure(svgDocument(), data, { chosen })]) {
+      const [plot] = plotRoots(out);
+      const box = legendBox(plot!);
+      expect(box).toBeDefined();
+      expect(inkInside(drawnInk(plot!), box!)).toBe(0);
+    }
+    const ringed = frontierFigure(svgDocument(), data, { chosen });
+    expect(texts(ringed)).toContain("at the chosen Δ, N, τ");
+    const rings = marksOf(frontierPlot(data, { chosen }))
+      .filter((m) => m.ariaLabel === "dot")
+      .pop();
+    expect(rings?.data?.length).toBe(3);
+  });
+
+  it("labels no point whose label would cross the saturation rule or another label", () => {
+    const labels = texts(svg).filter((t) => t.startsWith("N="));
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(labels.length).toBeGreaterThan(2);
   });
 
   it("drops non-finite values instead of drawing NaN", () => {
@@ -116,65 +150,20 @@ describe("frontierFigure", () => {
       klMax: Number.NaN,
       rewardMax: Number.POSITIVE_INFINITY,
     };
-    const out = frontierFigure(bad);
+    const out = frontierFigure(svgDocument(), bad, {
+      chosen: { optimum: { kl: Number.NaN, reward: 1 }, bon: { kl: 1, reward: Number.POSITIVE_INFINITY } },
+    });
     expect(parseSvg(out).tagName.toLowerCase()).toBe("svg");
     expect(out).not.toContain("NaN");
     expect(out).not.toContain("Infinity");
 
-    const empty = frontierFigure({ optimal: [], bon: [], klMax: Number.NaN, rewardMax: Number.NaN });
+    const empty = frontierFigure(svgDocument(), {
+      optimal: [],
+      bon: [],
+      klMax: Number.NaN,
+      rewardMax: Number.NaN,
+    });
     expect(empty).not.toContain("NaN");
     expect(empty).not.toContain("Infinity");
-  });
-});
-
-describe("plotToSvg", () => {
-  it("refuses output that is not an SVG", () => {
-    expect(() => plotToSvg({ title: "wrapped in a figure", marks: [Plot.dot([[1, 2]])] })).toThrow(
-      /<figure>/,
-    );
-  });
-});
-
-describe("svgToPng", () => {
-  it("rasterises at twice the size by default, or to a given width", () => {
-    const png = svgToPng(svg);
-    expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
-    expect(png.toString("ascii", 12, 16)).toBe("IHDR");
-    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1440, 880]);
-    const small = svgToPng(svg, 360);
-    expect([small.readUInt32BE(16), small.readUInt32BE(20)]).toEqual([360, 220]);
-  });
-
-  it("draws something", () => {
-    const image = new Resvg(svg, { background: "white" }).render();
-    const { colours, ink } = pixelStats(image.pixels);
-    expect(colours).toBeGreaterThan(1);
-    expect(ink / (image.width * image.height)).toBeGreaterThan(0.01);
-  });
-});
-
-describe("writeFigure", () => {
-  const dir = mkdtempSync(join(tmpdir(), "bonkl-plot-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it("rejects extensions other than .svg and .png", () => {
-    const attempt = () => writeFigure("x.pdf", svg);
-    expect(attempt).toThrow(InputError);
-    expect(attempt).toThrow('--plot: expected a file name ending in .svg or .png, got "x.pdf"');
-    expect(existsSync("x.pdf")).toBe(false);
-  });
-
-  it("writes SVG and PNG, creating directories and leaving no temporary files", () => {
-    const svgPath = join(dir, "nested", "deeper", "frontier.svg");
-    const pngPath = join(dir, "nested", "frontier.png");
-    writeFigure(svgPath, svg);
-    writeFigure(pngPath, svg);
-    expect(readFileSync(svgPath, "utf8")).toBe(svg);
-    expect(readFileSync(pngPath).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
-    expect(readdirSync(join(dir, "nested")).sort()).toEqual(["deeper", "frontier.png"]);
-    expect(readdirSync(join(dir, "nested", "deeper"))).toEqual(["frontier.svg"]);
-    // Overwriting replaces the file in one step.
-    writeFigure(svgPath, svg.replace("Bernoulli(0.3)", "again"));
-    expect(readFileSync(svgPath, "utf8")).toContain("again");
   });
 });

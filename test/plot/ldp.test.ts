@@ -1,15 +1,23 @@
 import { describe, expect, it } from "vitest";
+import { ldpCurves } from "../../src/app/ldpCurves.js";
 import { createModel } from "../../src/core/model.js";
 import { type LdpSummary, ldpSummary } from "../../src/core/sequence/ldp.js";
-import { type LdpCheck, ldpFigure } from "../../src/plot/ldp.js";
-import { svgToPng } from "../../src/plot/render.js";
+import { svgDocument, svgToPng } from "../../src/node/render.js";
+import { subtlexAfinnSpec } from "../../src/node/subtlexAfinn.js";
+import { type LdpCheck, type LdpOptions, ldpFigure, ldpPanels } from "../../src/plot/ldp.js";
+import { marksOf } from "../support/plot.js";
 import {
   countTags,
   decodePng,
+  drawnInk,
+  inkInside,
+  legendBox,
   PNG_SIGNATURE,
   panels,
   parseSvg,
   pixelStats,
+  plotRoots,
+  texts,
   withoutLegend,
 } from "../support/svg.js";
 
@@ -21,7 +29,8 @@ const checks: LdpCheck[] = LENGTHS.map((n) => ({
   n,
   points: ldpSummary(ternary, 0.5, { grid: 41, checkLength: n }).check ?? [],
 }));
-const svg = ldpFigure(summary, checks, "ternary model, Δ = 0.5");
+const draw = (data: LdpSummary, options: LdpOptions = {}) => ldpFigure(svgDocument(), data, options);
+const svg = draw(summary, { checks, title: "ternary model, Δ = 0.5" });
 
 const checkCount = checks.reduce((s, c) => s + c.points.length, 0);
 const renyiCount = summary.scgf.filter((p) => p.renyiCrossEntropyForm !== null).length;
@@ -56,8 +65,12 @@ describe("ldpFigure", () => {
     expect(rate).toContain("rate function");
     expect(rate).toContain(`x* = ${Number(summary.xStar.toPrecision(4))}`);
     expect(rate).toContain("reward per token x");
-    for (const label of ["J(x) under the optimum φ", "Cramér I(x) under p", "n = 100", "n = 1000"]) {
-      expect(rate).toContain(label);
+    for (const label of [
+      "J_Δ(x) under the optimum φ",
+      "Cramér I_p(x) under p",
+      "exact tails, n = 100, 1000",
+    ]) {
+      expect(texts(svg), label).toContain(label.replace(/_/g, ""));
     }
     expect(rate).toContain('aria-label="legend"');
     expect(countTags(withoutLegend(rate!), "circle")).toBe(checkCount);
@@ -75,7 +88,9 @@ describe("ldpFigure", () => {
     expect(renyiCount).toBe(summary.scgf.length);
     expect(crossCount).toBe(summary.scgf.length);
     expect(countTags(withoutLegend(scgf), "circle")).toBe(renyiCount);
-    for (const label of ["Rényi cross-entropy form", "Rényi divergence form"]) expect(scgf).toContain(label);
+    const shown = texts(svg);
+    expect(shown).toContain("Rényi cross-entropy form, t > −1");
+    expect(shown).toContain(`Rényi divergence form, t > −λ* = −${Number(summary.lambda.toPrecision(3))}`);
     // The crosses: a path per point in a group stroked with their colour, and one in the legend.
     const group = withoutLegend(scgf).match(/<g [^>]*stroke="#e8a33d"[^>]*aria-label="dot">([\s\S]*?)<\/g>/);
     expect(countTags(group?.[1] ?? "", "path")).toBe(crossCount);
@@ -106,7 +121,7 @@ describe("ldpFigure", () => {
         { t: 4, value: Number.NaN, renyiCrossEntropyForm: Number.NaN, renyiDivergenceForm: null },
       ],
     };
-    const out = ldpFigure(broken, [{ n: 50, points: [{ x: 1.9, minusLogTailOverN: Number.NaN }] }]);
+    const out = draw(broken, { checks: [{ n: 50, points: [{ x: 1.9, minusLogTailOverN: Number.NaN }] }] });
     for (const bad of ["NaN", "Infinity", "null"]) expect(out).not.toContain(bad);
     expect(countTags(withoutLegend(panels(out)[0]!), "circle")).toBe(0);
     expect(countTags(withoutLegend(panels(out)[1]!), "circle")).toBe(renyiCount);
@@ -116,19 +131,69 @@ describe("ldpFigure", () => {
     const saturated = ldpSummary(ternary, 5, { grid: 41, checkLength: 100 });
     expect(saturated.saturated).toBe(true);
     const empty: LdpSummary = { ...summary, rate: [], scgf: [] };
-    for (const out of [ldpFigure(saturated, [{ n: 100, points: saturated.check ?? [] }]), ldpFigure(empty)]) {
+    for (const out of [
+      draw(saturated, { checks: [{ n: 100, points: saturated.check ?? [] }] }),
+      draw(empty),
+    ]) {
       expect(parseSvg(out).tagName.toLowerCase()).toBe("svg");
       for (const bad of ["NaN", "Infinity", "null"]) expect(out).not.toContain(bad);
       expect(panels(out)).toHaveLength(2);
       expect(svgToPng(out).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     }
-    expect(ldpFigure(saturated)).toContain("saturated");
-    expect(ldpFigure(empty)).toContain("no finite");
+    expect(draw(saturated)).toContain("saturated");
+    expect(draw(empty)).toContain("no finite");
   });
 
   it("escapes the title", () => {
-    const out = ldpFigure(summary, checks, 'a < b & "c"');
+    const out = draw(summary, { checks, title: 'a < b & "c"' });
     expect(out).toContain("a &lt; b &amp; &quot;c&quot;");
     expect(() => svgToPng(out)).not.toThrow();
   });
+
+  it("draws the curves it is given, the table's Rényi points as marks, and a budget marker", () => {
+    const curves = ldpCurves(ternary, 0.5, summary);
+    const figure = ldpPanels(summary, { checks, curves, budget: 0.5 });
+    const [rate, scgf] = figure.panels.map((p) => marksOf(p.options));
+    // The lines carry the fine samples; the Rényi marks stay at the table's t.
+    const lines = (marks: typeof rate) =>
+      marks!.filter((m) => m.ariaLabel === "line").map((m) => m.data!.length);
+    expect(Math.max(...lines(rate))).toBe(curves.rate.length);
+    expect(Math.max(...lines(scgf))).toBe(curves.scgf.length);
+    expect(curves.rate.length).toBeGreaterThan(summary.rate.length);
+    const dots = scgf!.filter((m) => m.ariaLabel === "dot").map((m) => m.data!.length);
+    expect(dots).toEqual([renyiCount, crossCount]);
+    // I_p(x*) = Δ, marked on Cramér's rate.
+    expect(texts(ldpFigure(svgDocument(), summary, { curves, budget: 0.5 }))).toContain("Ip(x*) = Δ = 0.5");
+  });
+
+  it("says where each Rényi form is defined, so a lone marker is explained", () => {
+    const bernoulli = createModel({ p: [0.7, 0.3], r: [0, 1] });
+    const s = ldpSummary(bernoulli, 0.5);
+    // At t = −λ*/2 < −1 the cross-entropy form is undefined and the divergence form is not.
+    const lone = s.scgf.filter((g) => g.renyiCrossEntropyForm === null && g.renyiDivergenceForm !== null);
+    expect(lone.length).toBeGreaterThan(0);
+    expect(lone.every((g) => g.t <= -1 && g.t > -s.lambda)).toBe(true);
+    const shown = texts(draw(s));
+    expect(shown).toContain("Rényi cross-entropy form, t > −1");
+    expect(shown.some((t) => t.startsWith("Rényi divergence form, t > −λ* = −"))).toBe(true);
+  });
+
+  it("keeps its legends off every curve, dot and rule, subtlex-afinn included", () => {
+    const words = createModel(subtlexAfinnSpec(undefined, "model"));
+    const wordSummary = ldpSummary(words, 0.5);
+    const cases = [
+      svg,
+      draw(summary, { curves: ldpCurves(ternary, 0.5, summary), budget: 0.5 }),
+      draw(wordSummary, { curves: ldpCurves(words, 0.5, wordSummary), checks }),
+    ];
+    for (const out of cases) {
+      for (const plot of plotRoots(out)) {
+        const box = legendBox(plot);
+        expect(box).toBeDefined();
+        const ink = drawnInk(plot);
+        expect(ink.length).toBeGreaterThan(100);
+        expect(inkInside(ink, box!)).toBe(0);
+      }
+    }
+  }, 30_000);
 });

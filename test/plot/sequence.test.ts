@@ -1,17 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { createModel } from "../../src/core/model.js";
 import { bonSequence, type SequenceResult } from "../../src/core/sequence/bonSequence.js";
-import { svgToPng } from "../../src/plot/render.js";
-import { sequenceFigure } from "../../src/plot/sequence.js";
-import { countTags, decodePng, PNG_SIGNATURE, panels, parseSvg, pixelStats } from "../support/svg.js";
+import { svgDocument, svgToPng } from "../../src/node/render.js";
+import {
+  sequenceFigure as draw,
+  type SequenceOptions,
+  type SequenceRun,
+  sequencePanels,
+} from "../../src/plot/sequence.js";
+import { marksOf } from "../support/plot.js";
+import {
+  countTags,
+  decodePng,
+  drawnInk,
+  inkInside,
+  legendBox,
+  PNG_SIGNATURE,
+  panels,
+  parseSvg,
+  pixelStats,
+  plotRoots,
+  texts,
+} from "../support/svg.js";
 
 const LENGTHS = [10, 100, 1000, 10000];
 const ternary = createModel({ p: [0.5, 0.3, 0.2], r: [0, 1, 2] });
 
 const sweep = (klRate: number): SequenceResult[] => LENGTHS.map((n) => bonSequence(ternary, n, klRate));
 
+const sequenceFigure = (r: readonly SequenceRun[], options?: SequenceOptions) =>
+  draw(svgDocument(), r, options);
 const runs = sweep(0.5);
-const svg = sequenceFigure(runs, "ternary model, Δ = 0.5");
+const svg = sequenceFigure(runs, { title: "ternary model, Δ = 0.5" });
 
 describe("sequenceFigure", () => {
   it("is one standalone <svg> document about 900 × 640", () => {
@@ -49,7 +69,7 @@ describe("sequenceFigure", () => {
       "ternary model, Δ = 0.5",
       "10⁴",
     ]) {
-      expect(svg).toContain(text);
+      expect(texts(svg).join("\n")).toContain(text);
     }
   });
 
@@ -95,7 +115,7 @@ describe("sequenceFigure", () => {
     const mixed = sequenceFigure([...runs].reverse().concat(broken));
     expect(mixed).not.toContain("NaN");
     expect(mixed).not.toContain("Infinity");
-    for (const out of [sequenceFigure([first]), sequenceFigure([], "nothing yet")]) {
+    for (const out of [sequenceFigure([first]), sequenceFigure([], { title: "nothing yet" })]) {
       expect(parseSvg(out).tagName.toLowerCase()).toBe("svg");
       expect(out).not.toContain("NaN");
       expect(out).not.toContain("Infinity");
@@ -104,8 +124,35 @@ describe("sequenceFigure", () => {
   });
 
   it("escapes the title", () => {
-    const out = sequenceFigure(runs, 'a < b & "c"');
+    const out = sequenceFigure(runs, { title: 'a < b & "c"' });
     expect(out).toContain("a &lt; b &amp; &quot;c&quot;");
     expect(() => svgToPng(out)).not.toThrow();
+  });
+
+  it("draws KL to the optimum per token on a log axis, and linear when a value is not positive", () => {
+    const panel = (r: readonly SequenceRun[]) => sequencePanels(r).panels[2]!.options.y as { type?: string };
+    expect(panel(runs).type).toBe("log");
+    expect(texts(svg)).toContain("nats per token (log scale)");
+    const zero = runs.map((r, i) => (i === 0 ? { ...r, bon: { ...r.bon, klToOptimalPerToken: 0 } } : r));
+    expect(panel(zero).type).toBe("linear");
+  });
+
+  it("marks a chosen length in every panel and says so", () => {
+    const marked = sequencePanels(runs, { chosenLength: 100 });
+    for (const p of marked.panels) {
+      const rules = marksOf(p.options).filter((m) => m.ariaLabel === "rule");
+      expect(rules).toHaveLength(1);
+    }
+    expect(texts(sequenceFigure(runs, { chosenLength: 100 }))[0]).toContain("dotted: the chosen n = 100");
+  });
+
+  it("keeps every legend off the lines and dots", () => {
+    for (const out of [svg, sequenceFigure(sweep(0.1), { chosenLength: 1000 })]) {
+      for (const plot of plotRoots(out)) {
+        const box = legendBox(plot);
+        expect(box).toBeDefined();
+        expect(inkInside(drawnInk(plot), box!)).toBe(0);
+      }
+    }
   });
 });

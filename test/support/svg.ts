@@ -54,3 +54,122 @@ export function pixelStats(pixels: Uint8Array): { colours: number; ink: number }
   }
   return { colours: colours.size, ink };
 }
+
+type El = ReturnType<typeof parseSvg>;
+
+/** The text of every <text> element, its tspans joined: what a reader sees, sub- and superscripts inline. */
+export function texts(svg: string): string[] {
+  return [...parseSvg(svg).querySelectorAll("text")].map((t: El) => t.textContent ?? "");
+}
+
+/** The plots Plot drew: each nested panel <svg>, or the root itself for a single-plot figure. */
+export function plotRoots(svg: string): El[] {
+  const root = parseSvg(svg);
+  const nested = [...root.querySelectorAll("svg")] as El[];
+  return nested.length > 0 ? nested : [root];
+}
+
+export interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The legend's box in a plot, from its rectangle. */
+export function legendBox(plot: El): Box | undefined {
+  const rect = plot.querySelector('g[aria-label="legend"] > rect');
+  if (!rect) return undefined;
+  const n = (k: string) => Number(rect.getAttribute(k));
+  return { x: n("x"), y: n("y"), width: n("width"), height: n("height") };
+}
+
+/** The sum of the translate(…) transforms from `el` up to (not including) `top`. */
+function offset(el: El, top: El): [number, number] {
+  let [dx, dy] = [0, 0];
+  for (let node: El | null = el; node && node !== top; node = node.parentNode as El | null) {
+    const m = /translate\(\s*([-\d.e]+)[\s,]*([-\d.e]+)?\s*\)/.exec(node.getAttribute?.("transform") ?? "");
+    if (m) [dx, dy] = [dx + Number(m[1]), dy + Number(m[2] ?? 0)];
+  }
+  return [dx, dy];
+}
+
+/** Points along a polyline, every `step` pixels. */
+function along(vertices: readonly (readonly [number, number])[], step = 2): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < vertices.length; i++) {
+    const [ax, ay] = vertices[i]!;
+    out.push([ax, ay]);
+    const next = vertices[i + 1];
+    if (!next) continue;
+    const k = Math.ceil(Math.hypot(next[0] - ax, next[1] - ay) / step);
+    for (let j = 1; j < k; j++) out.push([ax + ((next[0] - ax) * j) / k, ay + ((next[1] - ay) * j) / k]);
+  }
+  return out;
+}
+
+/**
+ * The ink of the marks Plot drew in a plot (lines, dots, links, arrows, rules, bars; not text, axes or
+ * the legend), read back from the SVG: path vertices (M/L/H/V commands) and the segments between
+ * them, circles and rectangles by their outline, lines by their length. This is what a legend must not
+ * cover, measured on the output rather than on the figure's own idea of it.
+ */
+export function drawnInk(plot: El): [number, number][] {
+  const ink: [number, number][] = [];
+  const marks = [
+    ...plot.querySelectorAll(
+      'g[aria-label="line"], g[aria-label="dot"], g[aria-label="link"], g[aria-label="arrow"], g[aria-label="rule"], g[aria-label="bar"]',
+    ),
+  ] as El[];
+  for (const mark of marks) {
+    for (const el of [...mark.querySelectorAll("path, circle, line, rect")] as El[]) {
+      const [dx, dy] = offset(el, plot);
+      const at = (x: number, y: number): [number, number] => [x + dx, y + dy];
+      const tag = el.tagName.toLowerCase();
+      const num = (k: string) => Number(el.getAttribute(k) ?? 0);
+      if (tag === "circle") {
+        const [cx, cy, r] = [num("cx"), num("cy"), num("r")];
+        for (let a = 0; a < 16; a++)
+          ink.push(at(cx + r * Math.cos((a * Math.PI) / 8), cy + r * Math.sin((a * Math.PI) / 8)));
+        ink.push(at(cx, cy));
+      } else if (tag === "line") {
+        ink.push(...along([at(num("x1"), num("y1")), at(num("x2"), num("y2"))]));
+      } else if (tag === "rect") {
+        const [x, y, w, h] = [num("x"), num("y"), num("width"), num("height")];
+        for (let i = 0; i <= 4; i++)
+          for (let j = 0; j <= 4; j++) ink.push(at(x + (w * i) / 4, y + (h * j) / 4));
+      } else {
+        let sub: [number, number][] = [];
+        let [x, y] = [0, 0];
+        for (const [, cmd, args] of (el.getAttribute("d") ?? "").matchAll(/([MLHVZ])([^MLHVZ]*)/gi)) {
+          const v = [...args!.matchAll(/-?\d*\.?\d+(?:e[-+]?\d+)?/gi)].map((m) => Number(m[0]));
+          const c = cmd!.toUpperCase();
+          if (c === "M") {
+            ink.push(...along(sub));
+            sub = [];
+          }
+          if (c === "M" || c === "L") {
+            for (let i = 0; i + 1 < v.length; i += 2) {
+              [x, y] = [v[i]!, v[i + 1]!];
+              sub.push(at(x, y));
+            }
+          } else if (c === "H") {
+            x = v[0]!;
+            sub.push(at(x, y));
+          } else if (c === "V") {
+            y = v[0]!;
+            sub.push(at(x, y));
+          }
+        }
+        ink.push(...along(sub));
+      }
+    }
+  }
+  return ink;
+}
+
+/** The ink points that fall inside a box. */
+export function inkInside(ink: readonly (readonly [number, number])[], box: Box): number {
+  return ink.filter(([x, y]) => x > box.x && x < box.x + box.width && y > box.y && y < box.y + box.height)
+    .length;
+}

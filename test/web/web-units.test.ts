@@ -5,22 +5,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { presetSpec } from "../../src/app/presets.js";
 import {
   bonSummary,
   frontierSummary,
   sequenceSummary,
   softBonSummary,
   tiltSummary,
-} from "../../src/app/summaries.js";
+} from "../../src/app/index.js";
+import { ldpCurves } from "../../src/app/ldpCurves.js";
+import { presetSpec } from "../../src/app/presets.js";
 import { startServer } from "../../src/cli/commands/serve.js";
 import { InputError } from "../../src/core/errors.js";
 import { createModel } from "../../src/core/model.js";
 import { ldpSummary } from "../../src/core/sequence/ldp.js";
-import { computeFast, computeSlow, sweepLengths } from "../../src/web/compute.js";
-import type { Reply } from "../../src/web/protocol.js";
+import { sweepLengths } from "../../src/web/compute.js";
 import { DEFAULT_STATE, fromQuery, toQuery } from "../../src/web/state.js";
 import { SEED } from "../support/assert.js";
+import { workerReplies } from "../support/replies.js";
 
 describe("the page state in the URL", () => {
   it("round-trips every valid state, pasted model JSON included", () => {
@@ -71,17 +72,7 @@ describe("the workers' results", () => {
     it(`equal the CLI's summaries, piece by piece (${name})`, async () => {
       const model = createModel(presetSpec(name)!, "model");
       const params = { kl: 0.4, length: 50, n: 6, temperature: 0.3 };
-      const replies: Reply[] = [];
-      computeFast(1, model, params, (r) => replies.push(r));
-      await computeSlow(
-        1,
-        model,
-        params,
-        (r) => replies.push(r),
-        async () => true,
-      );
-      const of = <K extends Reply["kind"]>(kind: K) =>
-        replies.find((r) => r.kind === kind) as Extract<Reply, { kind: K }>;
+      const { replies, of } = await workerReplies(model, params);
       expect(of("frontier").frontier).toEqual(frontierSummary(model));
       expect(of("frontier").optimum).toEqual({
         kl: tiltSummary(model, { kl: 0.4 }).kl,
@@ -94,6 +85,7 @@ describe("the workers' results", () => {
       expect(of("softCurve").points).toEqual(frontierSummary(model, { softN: [6] }).softBon);
       expect(of("convergence").runs).toEqual(sweepLengths(50).map((n) => sequenceSummary(model, n, 0.4)));
       expect(of("rate").ldp).toEqual(ldpSummary(model, 0.4));
+      expect(of("rate").curves).toEqual(ldpCurves(model, 0.4, ldpSummary(model, 0.4)));
       expect(
         of("outcomes")
           .top.map((r) => r.outcome)

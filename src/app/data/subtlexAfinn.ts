@@ -8,6 +8,12 @@ export interface WordCount {
   readonly count: number;
 }
 
+/** The data behind `subtlex-afinn[:K]`: SUBTLEX-US word counts and the AFINN-165 valence lexicon. */
+export interface WordData {
+  readonly frequencies: readonly WordCount[];
+  readonly lexicon: Readonly<Record<string, number>>;
+}
+
 /**
  * The pure part of the `subtlex-afinn[:K]` preset, shared by the Node loader and the web page (which
  * bundles both packages' data at build time): checks `:K` and builds the word model from the data.
@@ -25,6 +31,7 @@ export function subtlexAfinnFromData(
       throw new InputError(
         field,
         `subtlex-afinn:K needs a whole number K ≥ 1 of words to keep, got ${show(arg)}`,
+        "out_of_range",
       );
     }
   }

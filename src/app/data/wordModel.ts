@@ -23,7 +23,11 @@ export function wordModelSpec(
   let words = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   if (top !== undefined) {
     if (!Number.isInteger(top) || top < 1) {
-      throw new InputError("model", `the number of words to keep must be a whole number ≥ 1, got ${top}`);
+      throw new InputError(
+        "model",
+        `the number of words to keep must be a whole number ≥ 1, got ${top}`,
+        "out_of_range",
+      );
     }
     words = words.slice(0, top);
   }

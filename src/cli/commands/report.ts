@@ -1,10 +1,8 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.js";
-import { loadModel } from "../io.js";
-import { emit } from "../shared.js";
+import { emit, loadModel, terminalBar } from "../shared.js";
 
 /**
  * Checks, before any work, that the report can be written to `out`: it is a folder or can be made one,
@@ -25,21 +23,15 @@ function checkOut(out: string): void {
 }
 
 /** Progress on stderr: a bar on a terminal, plain log lines otherwise (CI logs, redirected output). */
-function progressOnStderr() {
-  if (!process.stderr.isTTY) {
+async function progressOnStderr() {
+  const bar = await terminalBar("bonkl report [{bar}] {value}/{total} {label}");
+  if (!bar) {
     return {
       start: (_total: number) => {},
       step: (label: string) => process.stderr.write(`bonkl: report: ${label}\n`),
       stop: () => {},
     };
   }
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: "bonkl report [{bar}] {value}/{total} {label}",
-    barsize: 24,
-    hideCursor: true,
-    clearOnComplete: true,
-  });
   let done = -1;
   return {
     start: (total: number) => bar.start(total, 0, { label: "" }),
@@ -67,17 +59,22 @@ export function registerReport(program: Command): void {
     .option("--quick", "shorter sweeps, for a quick look")
     .action(async (opts: { out: string; models: string; quick?: boolean }) => {
       const specs = splitModelList(opts.models);
-      if (specs.length === 0) throw new InputError("--models", "give at least one model");
-      if (new Set(specs).size !== specs.length) throw new InputError("--models", "a model is named twice");
+      if (specs.length === 0) throw new InputError("--models", "give at least one model", "missing");
+      if (new Set(specs).size !== specs.length) {
+        throw new InputError("--models", "a model is named twice", "conflict");
+      }
       checkOut(opts.out);
       // An inline JSON model is named by its place in the list (its text would make poor file names).
-      const models = specs.map((spec, k) => ({
-        name: spec.startsWith("{") ? `inline-${k + 1}` : spec,
-        model: loadModel(spec, "--models"),
-      }));
+      const models = [];
+      for (const [k, spec] of specs.entries()) {
+        models.push({
+          name: spec.startsWith("{") ? `inline-${k + 1}` : spec,
+          model: await loadModel(spec, "--models"),
+        });
+      }
       const { writeReport } = await import("../../report/report.js");
       const started = Date.now();
-      const progress = progressOnStderr();
+      const progress = await progressOnStderr();
       let files: string[];
       try {
         files = writeReport({ out: opts.out, models, quick: opts.quick === true, progress }).files;

@@ -1,8 +1,10 @@
 import { once } from "node:events";
 import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { dirname, extname } from "node:path";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
+import { toJson } from "../../app/output.js";
+import { parseReal } from "../../app/parse.js";
 import { InputError, show } from "../../core/errors.js";
 import { Rng } from "../../core/estimate/bootstrap.js";
 import {
@@ -11,8 +13,8 @@ import {
   responseSampler,
   sampleResponses,
 } from "../../core/estimate/sample.js";
-import { loadModel, parseReal, toJson } from "../io.js";
-import { emit, modelOption } from "../shared.js";
+import { temporaryPathFor } from "../../node/files.js";
+import { emit, loadModel, modelOption, writeError } from "../shared.js";
 
 /**
  * `bonkl sample`: synthetic scored samples, one row per response, in the samples format that `estimate`
@@ -112,20 +114,6 @@ function formatBatch(
   return lines.join("");
 }
 
-/** A hidden temporary name next to `path`, so the final rename stays on one file system. */
-function tempNameFor(path: string, ext: string): string {
-  return join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}${ext}`,
-  );
-}
-
-function writeError(e: unknown, path: string): never {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (e instanceof InputError || code === undefined) throw e;
-  throw new InputError("--out", `cannot write ${show(path)} (${code})`);
-}
-
 /** Copies a CSV samples file into Parquet through DuckDB, with the column types fixed (no sniffing). */
 async function csvToParquet(csvPath: string, parquetPath: string, labelled: boolean): Promise<void> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
@@ -172,7 +160,7 @@ export function registerSample(program: Command): void {
       if (!Number.isSafeInteger(seed) || seed < 0) {
         throw new InputError("--seed", `expected a whole number in [0, 2^53), got ${show(opts.seed)}`);
       }
-      const model = loadModel(opts.model);
+      const model = await loadModel(opts.model);
       const sampler = responseSampler(model, length);
       const labelled = length <= MAX_LABELLED_LENGTH;
       const textFormat = format === "parquet" ? "csv" : format;
@@ -184,10 +172,10 @@ export function registerSample(program: Command): void {
       try {
         mkdirSync(dirname(opts.out), { recursive: true });
       } catch (e) {
-        writeError(e, opts.out);
+        throw writeError(e, "--out", opts.out);
       }
-      const textPath = tempNameFor(opts.out, format === "parquet" ? ".csv" : ".tmp");
-      const parquetPath = format === "parquet" ? tempNameFor(opts.out, ".tmp") : undefined;
+      const textPath = temporaryPathFor(opts.out, format === "parquet" ? ".csv" : ".tmp");
+      const parquetPath = format === "parquet" ? temporaryPathFor(opts.out, ".tmp") : undefined;
       const progress = process.stderr.isTTY ? await progressBar(rows) : undefined;
       const started = Date.now();
       // Interrupted: remove the temporary files, so nothing half-written is left behind.
@@ -225,7 +213,7 @@ export function registerSample(program: Command): void {
       } catch (e) {
         rmSync(textPath, { force: true });
         if (parquetPath) rmSync(parquetPath, { force: true });
-        writeError(e, opts.out);
+        throw writeError(e, "--out", opts.out);
       } finally {
         progress?.stop();
         process.off("SIGINT", interrupted);

@@ -1,8 +1,10 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { Command } from "commander";
+import { parseReal } from "../../app/parse.js";
 import { InputError, show } from "../../core/errors.js";
 import { levelTiltForKl, scoreLevels } from "../../core/estimate/tiltLevels.js";
+import { temporaryPathFor } from "../../node/files.js";
 import {
   duckError,
   openSamples,
@@ -12,7 +14,6 @@ import {
   type SampleColumns,
   sampleFormat,
 } from "../../node/samples.js";
-import { parseReal } from "../io.js";
 
 export type SelectMethod =
   | { readonly method: "bon"; readonly n: number }
@@ -55,7 +56,7 @@ export async function selectResponses(
 ): Promise<SelectSummary> {
   const outFormat = sampleFormat(out, "--out");
   const set = await openSamples(file, { columns: options.columns, dropInvalid: options.dropInvalid });
-  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  const tmp = temporaryPathFor(out);
   try {
     if (!existsSync(dirname(out) || "."))
       throw new InputError("--out", `no such directory ${show(dirname(out))}`);

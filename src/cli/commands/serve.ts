@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { extname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { parseReal } from "../../app/parse.js";
 import { InputError, show } from "../../core/errors.js";
-import { parseReal } from "../io.js";
 import { emit } from "../shared.js";
 
 /** The built explorer page (`npm run build` writes it). */

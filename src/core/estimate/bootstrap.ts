@@ -106,6 +106,7 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return a === b ? a : a + (h - k) * (b - a);
 }
 
+/** Resamples, the PRNG seed (a fixed seed gives the same interval every run) and the interval's level. */
 export interface BootstrapOptions {
   /** Number of resamples B (default 1000). */
   readonly replicates?: number;
@@ -114,6 +115,7 @@ export interface BootstrapOptions {
   readonly level?: number;
 }
 
+/** A vector statistic with its percentile interval and bootstrap standard error per component. */
 export interface BootstrapResult {
   /** The statistic on the original samples. */
   readonly estimate: Float64Array;

@@ -152,6 +152,7 @@ export class LevelCurvesCache {
     readonly maxDoubles = 2 ** 22,
   ) {}
 
+  /** The curves for this tie pattern (level counts in ascending score order), computed once and kept. */
   get(counts: ArrayLike<number>): LevelCurves {
     const key = tiePatternKey(counts);
     let c = this.map.get(key);

@@ -24,6 +24,7 @@ export interface PooledBon {
   readonly winRate: number;
 }
 
+/** The tilt of each prompt's empirical law at one KL budget Δ (nats), averaged over prompts. */
 export interface PooledTilt {
   readonly kl: number;
   /** Mean of the per-prompt λ; +∞ (null in JSON) when some prompt saturates. */
@@ -36,6 +37,7 @@ export interface PooledTilt {
   readonly trusted: boolean;
 }
 
+/** Best-of-N against the tilt at equal KL for one N of `compareN`, each field the mean over prompts. */
 export interface PooledComparison {
   readonly kl: number;
   readonly bonReward: number;
@@ -43,6 +45,10 @@ export interface PooledComparison {
   readonly gap: number;
 }
 
+/**
+ * The pooled result of `bonkl estimate`: best-of-N for N = 1…nMax, the tilt per KL budget and the
+ * comparisons, over `prompts` prompts and `samples` samples (`skipped` prompts had fewer than 2).
+ */
 export interface PooledEstimate {
   readonly prompts: number;
   readonly samples: number;
@@ -52,6 +58,10 @@ export interface PooledEstimate {
   readonly comparison: PooledComparison[];
 }
 
+/**
+ * What to pool: N = 1…nMax, the KL grid (nats) for the tilt, the N compared with the tilt, whether gold
+ * rewards are present, bootstrap replicates with their seed, and the ESS below which a tilt is untrusted.
+ */
 export interface PooledOptions {
   readonly nMax: number;
   readonly klGrid: readonly number[];
@@ -111,6 +121,7 @@ export class PooledAccumulator {
     this.minEss = options.minEss ?? MIN_TRUSTED_ESS;
   }
 
+  /** Adds one prompt's estimate (from estimatePrompt with the same nMax, KL grid and compareN). */
   add(e: PromptEstimate): void {
     const { nMax } = this.options;
     this.prompts++;

@@ -24,6 +24,7 @@ export interface PromptEstimate {
   readonly comparison: PromptComparison[];
 }
 
+/** Best-of-N on p̂ against the tilt of p̂ at the same KL, for one N. */
 export interface PromptComparison {
   readonly n: number;
   /** KL(π_N ‖ p̂) = KL(φ̂_λ ‖ p̂). */
@@ -37,6 +38,7 @@ export interface PromptComparison {
   readonly klToTilt: number;
 }
 
+/** N = 1…nMax, the KL grid (nats) for the tilt, the N compared with it, and the curves cache to share. */
 export interface PromptEstimateOptions {
   readonly nMax: number;
   readonly klGrid: readonly number[];
@@ -81,6 +83,11 @@ function range(x: Float64Array): [number, number] {
   return [lo, hi];
 }
 
+/**
+ * One prompt's estimates from its score levels (MATH §5; see PromptEstimate). The rewards are convex
+ * combinations of the observed scores (with compensated sums), so they stay within their range; the
+ * Beirami estimate never exceeds the folklore bound.
+ */
 export function estimatePrompt(lv: ScoreLevels, options: PromptEstimateOptions): PromptEstimate {
   const { nMax } = options;
   const curves: LevelCurves = options.cache.get(lv.counts);

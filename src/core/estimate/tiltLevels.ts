@@ -19,6 +19,7 @@ export interface LevelTilt {
   readonly ess: number;
 }
 
+/** One prompt's samples grouped by distinct score: the input of every per-prompt estimator. */
 export interface ScoreLevels {
   /** Distinct scores, ascending. */
   readonly values: Float64Array;

@@ -57,6 +57,7 @@ function makePanel(f: (x: number) => number, a: number, b: number, whole: number
   return { a, b, value: left + right, error: Math.abs(left + right - whole), left, right };
 }
 
+/** An integral's value, its estimated absolute error and the panels it took. */
 export interface QuadratureResult {
   readonly value: number;
   /** Estimated absolute error (the sum of the panels' estimates; usually pessimistic). */

@@ -11,6 +11,7 @@ export interface RootResult {
   readonly iterations: number;
 }
 
+/** Stopping rules for the root finders: the bracket is closed when narrower than 2(xRelTol·|x| + xAbsTol). */
 export interface RootOptions {
   /** Absolute tolerance on x (default 0: only the relative one applies). */
   readonly xAbsTol?: number;

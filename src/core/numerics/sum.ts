@@ -7,6 +7,7 @@ export class NeumaierSum {
   private s = 0;
   private c = 0;
 
+  /** Adds one term. */
   add(x: number): void {
     const t = this.s + x;
     if (Math.abs(this.s) >= Math.abs(x)) this.c += this.s - t + x;
@@ -14,6 +15,7 @@ export class NeumaierSum {
     this.s = t;
   }
 
+  /** The compensated sum so far (±∞ or NaN as IEEE gives them when a term is infinite). */
   get value(): number {
     // With an infinite term, s is ±∞ (or NaN) and the compensation would turn ∞ into NaN.
     return Number.isFinite(this.s) ? this.s + this.c : this.s;

@@ -54,6 +54,7 @@ export interface SequenceResult {
   readonly rewardErrorPerToken: number;
 }
 
+/** Options of bonSequence: log N (default n·klRate) and a reward grid step. */
 export interface SequenceOptions {
   /** log N (default n·klRate). */
   readonly logN?: number;
@@ -71,6 +72,13 @@ const TAIL_NATS = 60;
 /** Errors of the lattice engines that a coarser grid can cure (light sub-lattice classes, huge windows). */
 const GRID_SENSITIVE = new Set(["range", "at", "length"]);
 
+/**
+ * Best-of-N over length-n sequences (n a whole number ≥ 1) against the optimum at per-token budget
+ * klRate ≥ 0, with log N = n·klRate unless given (see SequenceResult, MATH §3). Constant and lattice
+ * rewards, and non-lattice ones short enough to enumerate, use the exact law of S_n; other rewards are
+ * quantised to an automatic grid (or `options.grid`), which bounds the reward error per token by h/2.
+ * Throws InputError when no grid the engines handle gives an accurate law.
+ */
 export function bonSequence(
   model: Model,
   n: number,

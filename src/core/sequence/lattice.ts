@@ -38,6 +38,17 @@ function gcd(a: number, b: number): number {
  * level, refined to range/k_L.
  */
 export function latticeOf(model: Model): Lattice | undefined {
+  // Computed once per model (callers read the arrays, never write them); null records "no lattice".
+  const hit = lattices.get(model);
+  if (hit !== undefined) return hit ?? undefined;
+  const lattice = findLattice(model);
+  lattices.set(model, lattice ?? null);
+  return lattice;
+}
+
+const lattices = new WeakMap<Model, Lattice | null>();
+
+function findLattice(model: Model): Lattice | undefined {
   const levels = levelsOf(model);
   const L = levels.count;
   const v = levels.values;

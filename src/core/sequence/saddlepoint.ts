@@ -3,8 +3,8 @@ import { levelsOf } from "../levels.js";
 import { isConstantReward, type Model } from "../model.js";
 import { NeumaierSum } from "../numerics/sum.js";
 import { tiltAt, tiltLogProbs } from "../tilt.js";
+import { cramerSolution } from "./cramer.js";
 import { type Lattice, latticeOf } from "./lattice.js";
-import { cramerSolution } from "./ldp.js";
 import { logNormalDensity, millsMinusReciprocal, normalUpper } from "./normalTail.js";
 
 /**
@@ -42,8 +42,13 @@ const SERIES_W_NEXT = 1e-2;
 /** Work (outcomes × candidate near-lattice steps) spent on the discreteness estimate. */
 const DISCRETENESS_WORK = 4e6;
 
+/**
+ * Which saddlepoint form gave a tail: Lugannani–Rice (continuous), Daniels' lattice form, or exact (s at
+ * or beyond an end of the support, where the tail is 0, 1 or p(r_max)^n).
+ */
 export type SaddlepointForm = "lugannani-rice" | "lattice" | "exact";
 
+/** The saddlepoint approximation to P(S_n ≥ s), with its estimated relative error (MATH §3). */
 export interface SaddlepointTail {
   /** log P(S_n ≥ s) by Lugannani–Rice (or Daniels' lattice form); exact at and beyond the ends. */
   readonly logUpperTail: number;

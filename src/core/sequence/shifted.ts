@@ -1,4 +1,4 @@
-import { InputError } from "../errors.js";
+import { InputError, type Outcome, orThrow, refusal, success } from "../errors.js";
 import { logSumExp } from "../numerics/logspace.js";
 import { NeumaierSum } from "../numerics/sum.js";
 import { fftInPlace } from "./fft.js";
@@ -145,6 +145,16 @@ export function shiftedWindow(
   theta: number,
   reachable: (K: number) => boolean = () => true,
 ): ShiftedWindow {
+  return orThrow(tryShiftedWindow(lat, n, theta, reachable));
+}
+
+/** {@link shiftedWindow}, or the reason there is none (a window over MAX_WINDOW) as a value. */
+export function tryShiftedWindow(
+  lat: Lattice,
+  n: number,
+  theta: number,
+  reachable: (K: number) => boolean = () => true,
+): Outcome<ShiftedWindow> {
   const tilt = tiltLattice(lat, theta);
   const top = n * lat.span;
   const sd = Math.sqrt(n * tilt.variance);
@@ -170,7 +180,11 @@ export function shiftedWindow(
     if (W >= MAX_WINDOW) break;
     W *= 2;
   }
-  if (W > MAX_WINDOW) throw new InputError("length", `the law of S_n needs an FFT window over ${MAX_WINDOW}`);
+  if (W > MAX_WINDOW) {
+    return refusal(
+      new InputError("length", `the law of S_n needs an FFT window over ${MAX_WINDOW}`, "inaccurate"),
+    );
+  }
   const eps = Number.EPSILON;
   const L = lat.ks.length;
   const mu = tilt.mean;
@@ -241,7 +255,7 @@ export function shiftedWindow(
   let b = peak;
   while (a > 0 && ok(a - 1)) a--;
   while (b < W - 1 && ok(b + 1)) b++;
-  return {
+  return success({
     n,
     tilt,
     windowLo,
@@ -250,7 +264,7 @@ export function shiftedWindow(
     aliasBound,
     validLo: windowLo + a,
     validHi: windowLo + b,
-  };
+  });
 }
 
 /** log P(K_n = K) from a window (K must be in its valid range). */
@@ -268,6 +282,15 @@ export function windowLogTail(
   K0: number,
   upper: boolean,
 ): { value: number; relError: number } {
+  return orThrow(tryWindowLogTail(win, K0, upper));
+}
+
+/** {@link windowLogTail}, or the reason there is none (no accurate digit) as a value. */
+export function tryWindowLogTail(
+  win: ShiftedWindow,
+  K0: number,
+  upper: boolean,
+): Outcome<{ value: number; relError: number }> {
   const theta = win.tilt.theta;
   const W = win.tilted.length;
   const s = new NeumaierSum();
@@ -281,8 +304,10 @@ export function windowLogTail(
   }
   const err = win.absError * weights + win.aliasBound;
   if (!(s.value > err)) {
-    throw new InputError("at", `the tail of S_n at K = ${K0} has no accurate digit by the FFT`);
+    return refusal(
+      new InputError("at", `the tail of S_n at K = ${K0} has no accurate digit by the FFT`, "inaccurate"),
+    );
   }
   const value = Math.log(s.value) - theta * K0 + win.n * win.tilt.logZ;
-  return { value, relError: err / s.value };
+  return success({ value, relError: err / s.value });
 }

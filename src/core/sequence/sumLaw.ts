@@ -1,4 +1,4 @@
-import { InputError, show } from "../errors.js";
+import { InputError, type Outcome, orThrow, refusal, show, success } from "../errors.js";
 import type { Model } from "../model.js";
 import { log1mexp } from "../numerics/logspace.js";
 import { binomialLogPmf, binomialLogTails } from "./binomial.js";
@@ -9,9 +9,10 @@ import {
   shiftedWindow,
   thetaForMean,
   tiltLattice,
+  tryShiftedWindow,
+  tryWindowLogTail,
   VALID_RATIO,
   windowLogPmf,
-  windowLogTail,
 } from "./shifted.js";
 
 /**
@@ -30,6 +31,7 @@ export const DIRECT_MAX_POINTS = 8192;
 /** Largest length n accepted. */
 export const MAX_LENGTH = 1e12;
 
+/** How sumLaw and sumTail compute the law of S_n: the engine, the fft tilt and window, the range to cover. */
 export interface SumLawOptions {
   /** Default "auto": binomial for two levels, direct for supports ≤ DIRECT_AUTO_POINTS, else fft. */
   readonly method?: "auto" | SumMethod;
@@ -171,6 +173,20 @@ const BINOMIAL_ABS = 1e-13;
  * error of each log. The fft method recentres the tilt at s (Λ'(θ) = s/n), so s is always central.
  */
 export function sumTail(model: Model, n: number, s: number, method?: SumLawOptions["method"]): SumTail {
+  return orThrow(trySumTail(model, n, s, method));
+}
+
+/**
+ * {@link sumTail}, or the reason the FFT cannot give these values to its stated accuracy (a window too
+ * wide, a point or tail with no accurate digit) as a value, for callers that then try a coarser grid.
+ * Bad arguments still throw.
+ */
+export function trySumTail(
+  model: Model,
+  n: number,
+  s: number,
+  method?: SumLawOptions["method"],
+): Outcome<SumTail> {
   checkLength(n);
   const lat = latticeOrThrow(model);
   const { k, tol } = locate(lat, n, s);
@@ -182,13 +198,13 @@ export function sumTail(model: Model, n: number, s: number, method?: SumLawOptio
   const K1 = Math.floor(k + tol);
   const NEG = Number.NEGATIVE_INFINITY;
   if (used === "constant") {
-    return {
+    return success({
       logPmf: onLattice && kr === 0 ? 0 : NEG,
       logUpperTail: K0 <= 0 ? 0 : NEG,
       logLowerTail: K1 >= 0 ? 0 : NEG,
       method: used,
       relErrorBound: 0,
-    };
+    });
   }
   if (used === "binomial") {
     const [p, q, logp, logq] = binomialParams(lat);
@@ -198,7 +214,7 @@ export function sumTail(model: Model, n: number, s: number, method?: SumLawOptio
     let rel = 0;
     for (const v of [logPmf, up, lo])
       if (Number.isFinite(v) && v !== 0) rel = Math.max(rel, relOf(BINOMIAL_ABS * (1 + Math.abs(v)), v));
-    return { logPmf, logUpperTail: up, logLowerTail: lo, method: used, relErrorBound: rel };
+    return success({ logPmf, logUpperTail: up, logLowerTail: lo, method: used, relErrorBound: rel });
   }
   if (used === "direct") {
     const pmf = directFor(model, lat, n);
@@ -226,7 +242,7 @@ export function sumTail(model: Model, n: number, s: number, method?: SumLawOptio
     const lo = K1 >= top ? 0 : tail(0, K1, K1 + 1, top);
     let rel = 0;
     for (const v of [logPmf, up, lo]) if (Number.isFinite(v) && v !== 0) rel = Math.max(rel, relOf(err, v));
-    return { logPmf, logUpperTail: up, logLowerTail: lo, method: used, relErrorBound: rel };
+    return success({ logPmf, logUpperTail: up, logLowerTail: lo, method: used, relErrorBound: rel });
   }
   // fft, recentred at each point asked for.
   const memo: Windows = {
@@ -235,18 +251,21 @@ export function sumTail(model: Model, n: number, s: number, method?: SumLawOptio
     direct: top + 1 <= DIRECT_MAX_POINTS ? () => directFor(model, lat, n) : undefined,
   };
   const pmf = fftPoint(lat, n, onLattice ? kr : -1, memo);
+  if (!pmf.ok) return pmf;
   const up = fftUpper(lat, n, K0, memo);
+  if (!up.ok) return up;
   const lo = fftLower(lat, n, K1, memo);
+  if (!lo.ok) return lo;
   let rel = 0;
-  for (const r of [pmf, up, lo])
+  for (const { value: r } of [pmf, up, lo])
     if (Number.isFinite(r.value) && r.value !== 0) rel = Math.max(rel, relOf(r.logErr, r.value));
-  return {
-    logPmf: pmf.value,
-    logUpperTail: up.value,
-    logLowerTail: lo.value,
+  return success({
+    logPmf: pmf.value.value,
+    logUpperTail: up.value.value,
+    logLowerTail: lo.value.value,
     method: used,
     relErrorBound: rel,
-  };
+  });
 }
 
 /** Bound on |log(1 + e)| for |e| ≤ δ < 1: the error of a log from a relative error δ of the probability. */
@@ -260,11 +279,11 @@ interface Estimate {
   readonly logErr: number;
 }
 
-const EXACT_NEG: Estimate = { value: Number.NEGATIVE_INFINITY, logErr: 0 };
-const EXACT_ONE: Estimate = { value: 0, logErr: 0 };
+const EXACT_NEG = success<Estimate>({ value: Number.NEGATIVE_INFINITY, logErr: 0 });
+const EXACT_ONE = success<Estimate>({ value: 0, logErr: 0 });
 
 /** An edge probability q^n, exact up to the rounding of n·log q. */
-const edge = (v: number): Estimate => ({ value: v, logErr: 2 * Number.EPSILON * Math.abs(v) });
+const edge = (v: number) => success<Estimate>({ value: v, logErr: 2 * Number.EPSILON * Math.abs(v) });
 
 /**
  * Per-query context: which K are reachable, and the windows already computed by θ (the pmf and a tail
@@ -274,66 +293,78 @@ interface Windows {
   readonly reachable: (K: number) => boolean;
   /** The direct log-pmf, for supports of at most DIRECT_MAX_POINTS points. */
   readonly direct: (() => Float64Array) | undefined;
-  readonly byTheta: Map<number, ShiftedWindow>;
+  readonly byTheta: Map<number, Outcome<ShiftedWindow>>;
 }
 
-function windowAt(lat: Lattice, n: number, x: number, memo: Windows): ShiftedWindow {
+function windowAt(lat: Lattice, n: number, x: number, memo: Windows): Outcome<ShiftedWindow> {
   const theta = thetaForMean(lat, x);
   let win = memo.byTheta.get(theta);
   if (!win) {
-    win = shiftedWindow(lat, n, theta, memo.reachable);
+    win = tryShiftedWindow(lat, n, theta, memo.reachable);
     memo.byTheta.set(theta, win);
   }
   return win;
 }
 
-function fftPoint(lat: Lattice, n: number, K: number, memo: Windows): Estimate {
+function fftPoint(lat: Lattice, n: number, K: number, memo: Windows): Outcome<Estimate> {
   const top = n * lat.span;
   if (K < 0 || K > top) return EXACT_NEG;
   if (K === 0) return edge(n * lat.logq[0]!);
   if (K === top) return edge(n * lat.logq[lat.logq.length - 1]!);
   if (!memo.reachable(K)) return EXACT_NEG;
-  const win = windowAt(lat, n, K / n, memo);
+  const at = windowAt(lat, n, K / n, memo);
+  if (!at.ok) return at;
+  const win = at.value;
   // At the centre of its window a point is valid, except on lattices where a sub-lattice class carries
   // far less mass than the peak's (steps {0, 2, 9}: odd K); then its own bound is reported.
   const v = win.tilted[K - win.windowLo]!;
   if (!(v > 2 * win.absError)) {
-    throw new InputError("at", `log P(S_n = s) has no accurate digit by the FFT at K = ${K}`);
+    return refusal(
+      new InputError("at", `log P(S_n = s) has no accurate digit by the FFT at K = ${K}`, "inaccurate"),
+    );
   }
   const value = windowLogPmf(win, K);
   const err = logError(win.absError / v);
   if (err > VALID_RATIO * Math.max(1, Math.abs(value)) && memo.direct) {
     const d = memo.direct();
-    return { value: d[K]!, logErr: directLogError(n, d.length) };
+    return success({ value: d[K]!, logErr: directLogError(n, d.length) });
   }
-  return { value, logErr: err };
+  return success({ value, logErr: err });
 }
 
-function fftUpper(lat: Lattice, n: number, K0: number, memo: Windows): Estimate {
+function fftUpper(lat: Lattice, n: number, K0: number, memo: Windows): Outcome<Estimate> {
   const top = n * lat.span;
   if (K0 <= 0) return EXACT_ONE;
   if (K0 > top) return EXACT_NEG;
   if (K0 === top) return edge(n * lat.logq[lat.logq.length - 1]!);
   if (K0 / n <= tiltLattice(lat, 0).mean) return complement(fftLower(lat, n, K0 - 1, memo));
-  const t = windowLogTail(windowAt(lat, n, K0 / n, memo), K0, true);
-  return { value: t.value, logErr: logError(t.relError) };
+  return windowTail(lat, n, K0, true, memo);
 }
 
-function fftLower(lat: Lattice, n: number, K1: number, memo: Windows): Estimate {
+function fftLower(lat: Lattice, n: number, K1: number, memo: Windows): Outcome<Estimate> {
   const top = n * lat.span;
   if (K1 >= top) return EXACT_ONE;
   if (K1 < 0) return EXACT_NEG;
   if (K1 === 0) return edge(n * lat.logq[0]!);
   if (K1 / n >= tiltLattice(lat, 0).mean) return complement(fftUpper(lat, n, K1 + 1, memo));
-  const t = windowLogTail(windowAt(lat, n, K1 / n, memo), K1, false);
-  return { value: t.value, logErr: logError(t.relError) };
+  return windowTail(lat, n, K1, false, memo);
+}
+
+/** The tail beyond K from the window centred there. */
+function windowTail(lat: Lattice, n: number, K: number, upper: boolean, memo: Windows): Outcome<Estimate> {
+  const win = windowAt(lat, n, K / n, memo);
+  if (!win.ok) return win;
+  const t = tryWindowLogTail(win.value, K, upper);
+  return t.ok ? success({ value: t.value.value, logErr: logError(t.value.relError) }) : t;
 }
 
 /** log(1 − P) from log P, with the relative error carried over. */
-function complement(e: Estimate): Estimate {
+function complement(outcome: Outcome<Estimate>): Outcome<Estimate> {
+  if (!outcome.ok) return outcome;
+  const e = outcome.value;
   if (e.value === Number.NEGATIVE_INFINITY) return EXACT_ONE;
   const p = Math.exp(e.value);
-  return { value: log1mexp(-Math.min(0, e.value)) + 0, logErr: (e.logErr * p) / (1 - p) };
+  return success({ value: log1mexp(-Math.min(0, e.value)) + 0, logErr: (e.logErr * p) / (1 - p) });
 }
 
 /** log P(S_n = s) (−∞ off the lattice or outside the support). */

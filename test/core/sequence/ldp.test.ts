@@ -4,7 +4,8 @@ import { createModel, type Model, modelFromLogWeights } from "../../../src/core/
 import { logSumExp } from "../../../src/core/numerics/logspace.js";
 import { brentRoot } from "../../../src/core/numerics/roots.js";
 import { enumeratedLaw } from "../../../src/core/sequence/compositions.js";
-import { ldpRate, ldpSummary, rateFunction, scgf } from "../../../src/core/sequence/ldp.js";
+import { rateFunction } from "../../../src/core/sequence/cramer.js";
+import { ldpRate, ldpSummary, scgf } from "../../../src/core/sequence/ldp.js";
 import { lambdaForKl, tiltAt, tiltLogProbs } from "../../../src/core/tilt.js";
 import { close, INF, SEED, thrown } from "../../support/assert.js";
 

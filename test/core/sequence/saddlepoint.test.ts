@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { quantisedTailSummary, tailSummary } from "../../../src/app/summaries.js";
+import { quantisedTailSummary, tailSummary } from "../../../src/app/results/tail.js";
 import { InputError } from "../../../src/core/errors.js";
 import { createModel, type Model } from "../../../src/core/model.js";
 import { logSumExp } from "../../../src/core/numerics/logspace.js";
