@@ -77,6 +77,7 @@ export class TiltAcc {
   readonly s3 = new NeumaierSum();
   readonly s4 = new NeumaierSum();
 
+  /** Adds one block's partial sums (plain sums of up to BLOCK terms) to the five totals. */
   add(a0: number, a1: number, a2: number, a3: number, a4: number): void {
     this.s0.add(a0);
     this.s1.add(a1);
@@ -269,9 +270,13 @@ const EMX_BELOW_KL = 1 / 32;
 
 /** The three forms of one point, each a pass when called (tilt.ts over outcomes, frontier.ts over levels). */
 export interface Forms<P> {
+  /** A pass in the exp form (mean centre, weights P e^x). */
   readonly exp: () => P;
+  /** A pass in the emx form (mean centre, e^x − 1 − x summed to full relative accuracy). */
   readonly emx: () => P;
+  /** A pass in the log form (centred at the mode of φ_λ). */
   readonly log: () => P;
+  /** A pass's sums. */
   readonly sums: (p: P) => TiltSums;
 }
 
