@@ -76,3 +76,61 @@ export function measure<S, T>(setup: () => S, run: (state: S) => T): { timing: T
     result,
   };
 }
+
+/** One timed run: wall-clock and CPU (user + system) seconds. */
+export interface Sample {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/** Runs f once under the clocks. CPU time is this process's (process.cpuUsage: all its threads). */
+export function sample<T>(f: () => T): { sample: Sample; result: T } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const result = f();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { sample: { wall, cpu: (c.user + c.system) / 1e6 }, result };
+}
+
+/** Median and range of a list of numbers. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function spread(xs: readonly number[]): Spread {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/**
+ * Interleaving policy (run.ts): after one warm-up run of each side, rounds of one bonkl run then one NumPy
+ * run, until at least minRounds are done and budgetSeconds are spent (both sides together), at most
+ * maxRounds. Each round pairs the two sides under nearly the same machine load, so the ratio of a round
+ * is steadier than the ratio of two medians taken apart.
+ */
+export const INTERLEAVE = { minRounds: 5, maxRounds: 15, budgetSeconds: 4 } as const;
+
+/** The rounds of one row: each side's samples, in order, and the ratios numpy/bonkl per round. */
+export interface Interleaved {
+  readonly bonkl: readonly Sample[];
+  readonly numpy: readonly Sample[];
+}
+
+/** Summaries of a row's rounds: each side's wall and CPU, and the per-round ratios. */
+export function summarise(rounds: Interleaved) {
+  const { bonkl, numpy } = rounds;
+  const side = (xs: readonly Sample[]) => ({
+    wall: spread(xs.map((s) => s.wall)),
+    cpu: spread(xs.map((s) => s.cpu)),
+  });
+  const paired = numpy.length === bonkl.length && numpy.length > 0;
+  return {
+    rounds: bonkl.length,
+    bonkl: side(bonkl),
+    numpy: numpy.length > 0 ? side(numpy) : undefined,
+    ratio: paired ? spread(bonkl.map((b, i) => numpy[i]!.wall / b.wall)) : undefined,
+    cpuRatio: paired ? spread(bonkl.map((b, i) => numpy[i]!.cpu / b.cpu)) : undefined,
+  };
+}

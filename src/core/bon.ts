@@ -16,6 +16,7 @@ import {
   SMALL_T,
 } from "./numerics/logspace.js";
 import { NeumaierSum } from "./numerics/sum.js";
+import { settledTail, topLevels } from "./topLevels.js";
 
 /**
  * Best-of-N (MATH §2): the law of the selected reward P_N(v) = F(v)^N − F(v⁻)^N with uniform tie-break,
@@ -215,13 +216,31 @@ export function folkloreKlBound(logN: number): number {
   return logN === Number.POSITIVE_INFINITY ? logN : expm1mx(-logN);
 }
 
-/** The best-of-N law, expected reward, exact KL, folklore bound and win rate. O(L) after the levels. */
+/**
+ * The best-of-N law, expected reward, exact KL, folklore bound and win rate. O(L) after the levels.
+ * For large N only the levels best-of-N can pick are sorted (topLevels.ts): the same reward, KL and win
+ * rate, and the law over every level (levelLogProbs) is computed from the full sort when first read.
+ */
 export function bestOfN(model: Model, options: BonOptions): BonResult {
-  const r = bestOfNOnLevels(levelsOf(model), resolveLogN(options));
-  return {
-    ...r,
+  const logN = resolveLogN(options);
+  const top = topLevels(model, logN > LINEAR_N_MAX ? settledAbove(logN) : settledTail(logN));
+  const r = bestOfNOnLevels(top ?? levelsOf(model), logN);
+  const fields = {
+    n: r.n,
+    logN,
     reward: Math.min(model.rMax, Math.max(model.rMin, r.reward)),
     kl: Math.min(model.klMax, r.kl),
+    klBound: r.klBound,
+    winRate: r.winRate,
+  };
+  if (!top) return { ...fields, levelLogProbs: r.levelLogProbs };
+  let all: Float64Array | undefined;
+  return {
+    ...fields,
+    get levelLogProbs() {
+      all ??= bestOfNOnLevels(levelsOf(model), logN).levelLogProbs;
+      return all;
+    },
   };
 }
 

@@ -2,7 +2,19 @@ import { type BonResult, bestOfN } from "./bon.js";
 import { InputError, show } from "./errors.js";
 import { levelResidual, rewardLevels } from "./levels.js";
 import { isConstantReward, type Model } from "./model.js";
-import { maxCentredSums, meanCentredSums, type TiltSums } from "./numerics/tiltSums.js";
+import { addTreeForm, type MomentTree, momentTree, treeMode } from "./numerics/momentTree.js";
+import {
+  addEmxForm,
+  addExpForm,
+  chooseForm,
+  emxFormResult,
+  expFormResult,
+  type Frame,
+  modeIndex,
+  spanScale,
+  TiltAcc,
+  type TiltSums,
+} from "./numerics/tiltSums.js";
 import { softBestOfN } from "./softBon.js";
 import { tiltAt } from "./tilt.js";
 
@@ -87,45 +99,78 @@ export function optimalFrontier(model: Model, points = 100): FrontierPoint[] {
   return curve.sort((p, q) => p.lambda - q.lambda);
 }
 
-/** Largest λ(r_max − E_p r) for which the mean-centred sums cannot overflow (as in tilt.ts). */
-const MEAN_CENTRED_LIMIT = 700;
-
 /**
- * KL(φ_λ‖p) and E_φ r for λ ∈ [0, ∞]: tiltAt's kl and reward by the same formulas and the same choice
- * between the mean- and max-centred forms, but as one pass over the model's sorted reward levels
- * (shared with best-of-N's levels; ties merged) with numerics/tiltSums.ts's branch-free loops. The
- * two agree to rounding (test/frontier.test.ts); this one is about 2–3× faster per point.
+ * KL(φ_λ‖p) and E_φ r for λ ∈ [0, ∞]: tiltAt's kl and reward by the same forms and the same choice
+ * between them (numerics/tiltSums.ts's chooseForm), over the model's sorted reward levels (shared with
+ * best-of-N's levels; ties merged) through numerics/momentTree.ts, where blocks of levels with λh ≤ ½
+ * stand for their levels by their moments: the work of a point is then a few hundred blocks instead of
+ * a pass over every level. The two agree to rounding (test/core/frontier.test.ts).
  */
 export function tiltPoint(model: Model, lambda: number): { kl: number; reward: number } {
   // λ = 0, λ = ∞ and a constant reward need no pass; a negative or NaN λ is tiltAt's InputError.
-  if (!(lambda > 0 && lambda < Number.POSITIVE_INFINITY) || isConstantReward(model)) {
+  const scale = spanScale(model.rMax - model.rMin);
+  if (
+    !(lambda > 0 && lambda < Number.POSITIVE_INFINITY) ||
+    isConstantReward(model) ||
+    !Number.isFinite(lambda * scale)
+  ) {
     const t = tiltAt(model, lambda);
     return { kl: t.kl, reward: t.reward };
   }
   const { values, mass, logMass } = rewardLevels(model);
-  const maxForm = (): TiltSums => maxCentredSums(values, mass, logMass, model.rMax, lambda);
-  let s: TiltSums;
-  let center: number;
-  if (lambda * (model.rMax - model.mean) > MEAN_CENTRED_LIMIT) {
-    s = maxForm();
-    center = model.rMax;
-  } else {
-    const a = meanCentredSums(values, mass, model.mean, levelResidual(model), lambda);
-    const finite = Number.isFinite(a.d) && Number.isFinite(a.m) && Number.isFinite(a.m2);
-    s = a;
-    center = model.mean;
-    if (!finite || a.cond > 1e3) {
-      const b = maxForm();
-      if (!finite || b.cond < a.cond) {
-        s = b;
-        center = model.rMax;
-      }
-    }
-  }
+  const tree = treeOf(model);
+  const L = values.length;
+  const frame = (center: number): Frame => ({ center, invScale: 1 / scale, lambdaScaled: lambda * scale });
+  type Point = { readonly center: number; readonly sums: TiltSums };
+  const point = chooseForm<Point>(lambda, model.rMax - model.mean, model.variance, {
+    exp: () => {
+      const f = frame(model.mean);
+      const acc = new TiltAcc();
+      if (tree) addTreeForm(tree, "exp", f, 0, acc);
+      else addExpForm(values, mass, 0, L, f, acc);
+      return { center: f.center, sums: expFormResult(f.lambdaScaled, 0, acc) };
+    },
+    emx: () => {
+      const f = frame(model.mean);
+      const acc = new TiltAcc();
+      if (tree) addTreeForm(tree, "emx", f, 0, acc);
+      else addEmxForm(values, mass, 0, L, f, acc);
+      return {
+        center: f.center,
+        sums: emxFormResult(f.lambdaScaled, levelResidual(model) * f.invScale, acc),
+      };
+    },
+    log: () => {
+      const k = tree
+        ? treeMode(tree, model.rMax, lambda)
+        : modeIndex(values, logMass, 0, L, model.rMax, lambda);
+      const f = frame(values[k]!);
+      const acc = new TiltAcc();
+      if (tree) addTreeForm(tree, "log", f, logMass[k]!, acc);
+      else addExpForm(values, logMass, 0, L, f, acc, logMass[k]!);
+      return { center: f.center, sums: expFormResult(f.lambdaScaled, logMass[k]!, acc) };
+    },
+    sums: (p) => p.sums,
+  });
   return {
-    kl: Math.min(model.klMax, Math.max(0, s.d)),
-    reward: Math.min(model.rMax, Math.max(model.mean, center + s.m)),
+    kl: Math.min(model.klMax, Math.max(0, point.sums.d)),
+    reward: Math.min(model.rMax, Math.max(model.mean, point.center + scale * point.sums.m)),
   };
+}
+
+const trees = new WeakMap<Model, MomentTree | null>();
+
+/** The model's moment tree over its reward levels (once per model); null where masses are below e^{−700}. */
+function treeOf(model: Model): MomentTree | null {
+  let tree = trees.get(model);
+  if (tree === undefined) {
+    const { values, mass, logMass } = rewardLevels(model);
+    let normal = true;
+    for (let l = 0; l < logMass.length; l++) if (!(logMass[l]! >= -700)) normal = false;
+    tree = (normal && momentTree(values, mass, logMass)) || null;
+    trees.set(model, tree);
+  }
+  return tree;
 }
 
 interface Segment {

@@ -51,8 +51,18 @@ const cache = new WeakMap<Model, Levels>();
 export function rewardLevels(model: Model): RewardLevels {
   const hit = sortedCache.get(model);
   if (hit) return hit;
-  const { sorted, carried: sortedLogp } = sortValues(model.r, model.logp);
-  const n = model.size;
+  const { sorted, carried } = sortValues(model.r, model.logp);
+  const levels = mergeTies(sorted, carried);
+  sortedCache.set(model, levels);
+  return levels;
+}
+
+/**
+ * Sorted values with their log masses (ties adjacent) as levels: equal values merged, their masses
+ * added in the log domain, and the linear masses e^{log P}.
+ */
+export function mergeTies(sorted: Float64Array, sortedLogp: Float64Array): RewardLevels {
+  const n = sorted.length;
   let count = n > 0 ? 1 : 0;
   for (let k = 1; k < n; k++) if (sorted[k]! !== sorted[k - 1]!) count++;
   // Without ties the sorted arrays are the levels as they are.
@@ -74,9 +84,7 @@ export function rewardLevels(model: Model): RewardLevels {
   // expFast: within 1 ulp, like Math.exp, at a third to a half of the cost.
   const mass = new Float64Array(count);
   for (let l = 0; l < count; l++) mass[l] = expFast(logMass[l]!);
-  const levels: RewardLevels = { count, values, logMass, mass };
-  sortedCache.set(model, levels);
-  return levels;
+  return { count, values, logMass, mass };
 }
 
 const residuals = new WeakMap<Model, number>();
@@ -130,6 +138,16 @@ export function levelsFromLaw(values: Float64Array, logMass: Float64Array): Leve
   const levelOf = new Uint32Array(count);
   for (let l = 0; l < count; l++) levelOf[l] = l;
   return levelsRecord(count, values, logMass, mass, () => levelOf);
+}
+
+/**
+ * Levels with the tails of these masses (values strictly increasing, mass = e^{logMass} as computed by
+ * the caller), where nothing asks which level an outcome is in.
+ */
+export function levelsOfMasses(values: Float64Array, logMass: Float64Array, mass: Float64Array): Levels {
+  return levelsRecord(values.length, values, logMass, mass, () => {
+    throw new RangeError("levelsOfMasses: these levels are not a model's (no levelOf)");
+  });
 }
 
 /** The Levels record over given masses: tails made once, their logs on first read. */

@@ -198,9 +198,10 @@ describe.concurrent("bonkl: results", () => {
     expect(d[0]!.phi + d[2]!.phi).toBeCloseTo(1, 15);
   });
 
-  it("tilt: a constant reward model is valid (λ = 0, φ = p)", async () => {
+  it("tilt: a constant reward model is valid and saturated (Δ ≥ log 1/p* = 0: λ null, φ = p)", async () => {
     const out = await json(["tilt", "--model", '{"p": [0.5, 0.5], "r": [2, 2]}', "--kl", "0.1"]);
-    expect(out.lambda).toBe(0);
+    expect(out.lambda).toBe(null);
+    expect(out.saturated).toBe(true);
     expect(out.kl).toBe(0);
     expect(out.reward).toBe(2);
   });

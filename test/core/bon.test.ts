@@ -11,7 +11,9 @@ import {
 } from "../../src/core/levels.js";
 import { createModel, type Model, modelFromLogWeights } from "../../src/core/model.js";
 import { logSumExp } from "../../src/core/numerics/logspace.js";
+import { settledTail, topLevels } from "../../src/core/topLevels.js";
 import { close, expectRel, thrown } from "../support/assert.js";
+import { seededUniform } from "../support/random.js";
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -779,5 +781,52 @@ describe("best-of-N on a law given by its levels (the reduction of MATH §3)", (
 
   it("rejects values that are not strictly increasing", () => {
     expect(() => levelsFromLaw(Float64Array.from([0, 0]), Float64Array.from([-1, -1]))).toThrow(RangeError);
+  });
+});
+
+describe("best-of-N on large models: only the levels it can pick are sorted (topLevels.ts)", () => {
+  /** A seeded model: n outcomes, weights over `decades` decades, rewards continuous or on a grid (ties). */
+  function large(n: number, seed: number, decades: number, grid: number): Model {
+    const u = seededUniform(seed);
+    const logw = Float64Array.from({ length: n }, () => -decades * Math.LN10 * u());
+    const r = Float64Array.from({ length: n }, () => {
+      const x = Math.sqrt(-2 * Math.log(u())) * Math.cos(6.283185307179586 * u());
+      return grid > 0 ? Math.round(x * grid) / grid : x;
+    });
+    return modelFromLogWeights(logw, r);
+  }
+
+  it("gives the full sort's reward, KL and win rate (1e-13), and its law over every level", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 4096, max: 40000 }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.constantFrom(0.5, 3, 200),
+        fc.constantFrom(0, 1000, 20),
+        fc.oneof(fc.double({ min: 1, max: 30, noNaN: true }), fc.double({ min: 30, max: 1e5, noNaN: true })),
+        (n, seed, decades, grid, logN) => {
+          const m = large(n, seed, decades, grid);
+          const fast = bestOfN(m, { logN });
+          const full = bestOfNOnLevels(levelsOf(m), logN);
+          const range = m.rMax - m.rMin;
+          close(fast.reward, Math.min(m.rMax, full.reward), 0, 1e-13 * range);
+          close(fast.kl, Math.min(m.klMax, full.kl), 1e-13, 1e-15);
+          close(fast.winRate, full.winRate, 1e-13, 1e-15);
+          expect(fast.levelLogProbs).toEqual(full.levelLogProbs);
+        },
+      ),
+      { seed: 20261204, numRuns: 40 },
+    );
+  });
+
+  it("takes that path for N = e^10 and e^10000 on 10^5 continuous rewards: a few percent of the levels", () => {
+    const m = large(100000, 3, 1, 0);
+    const ten = topLevels(m, settledTail(10));
+    // Q ≤ 750/e^10 ≈ 3.4%: about that share of the outcomes (+ one bucket, + the level below).
+    expect(ten!.count).toBeGreaterThan(1000);
+    expect(ten!.count).toBeLessThan(6000);
+    // N = e^10000: settled wherever Q > 0 (e^{710 − 10000} is 0), so the top bucket alone.
+    expect(topLevels(m, 0)!.count).toBeLessThan(100);
+    expect(topLevels(m, settledTail(1))).toBeUndefined();
   });
 });

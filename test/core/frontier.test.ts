@@ -13,6 +13,7 @@ import {
 import { createModel, type Model, modelFromLogWeights } from "../../src/core/model.js";
 import { optimalReward, tiltAt } from "../../src/core/tilt.js";
 import { relErr, thrown } from "../support/assert.js";
+import { seededUniform } from "../support/random.js";
 
 const SEED = 20240401;
 
@@ -107,11 +108,7 @@ describe("tiltPoint (the frontier's pass over sorted levels)", () => {
   it("agrees with tiltAt on large models (many blocks, ties, p down to 1e-300, rewards up to ±1e6)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 }), fc.boolean(), (seed, ties) => {
-        let s = seed;
-        const u = () => {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          return (s + 0.5) / 2 ** 32;
-        };
+        const u = seededUniform(seed);
         const n = 3000;
         const logw = Float64Array.from({ length: n }, () => -690 * u() ** 3);
         const r = Float64Array.from({ length: n }, () =>

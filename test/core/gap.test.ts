@@ -113,7 +113,7 @@ describe("policyGap special policies", () => {
     );
   });
 
-  it("q = p has KL 0, gap 0 and λ = 0", () => {
+  it("q = p has KL 0, gap 0 and λ = 0 (∞ for a constant reward)", () => {
     fc.assert(
       fc.property(modelAndPolicy, (s) => {
         const model = createModel({ counts: s.counts, r: s.r });
@@ -123,7 +123,9 @@ describe("policyGap special policies", () => {
         // infinite slope at Δ = 0 (V ≈ μ + σ√(2Δ), λ ≈ √(2Δ)/σ), so λ and the reward gap are 0 only to that.
         expect(g.kl).toBeLessThanOrEqual(32 * EPS);
         const sigma = Math.sqrt(model.variance);
-        if (g.lambda > 0) expect(g.lambda).toBeLessThanOrEqual((1.01 * Math.sqrt(2 * g.kl)) / sigma);
+        // A constant reward is saturated at every KL (log 1/p* = 0): λ = ∞ there (tilt.ts's lambdaForKl).
+        if (model.rMax === model.rMin) expect(g.lambda).toBe(Number.POSITIVE_INFINITY);
+        else if (g.lambda > 0) expect(g.lambda).toBeLessThanOrEqual((1.01 * Math.sqrt(2 * g.kl)) / sigma);
         expect(g.klToOptimal).toBeLessThanOrEqual(32 * EPS);
         expect(g.klToOptimalByIdentity).toBeLessThanOrEqual(32 * EPS);
         const maxAbs = Math.max(Math.abs(model.rMax), Math.abs(model.rMin));

@@ -14,6 +14,7 @@ import {
   tiltLogProbs,
 } from "../../src/core/tilt.js";
 import { close, EPS, INF, SEED } from "../support/assert.js";
+import { seededUniform } from "../support/random.js";
 
 interface Spec {
   readonly counts: number[];
@@ -272,19 +273,25 @@ describe("lambdaForKl", () => {
     );
   });
 
-  it("returns λ = 0 for a constant reward and for Δ = 0", () => {
+  it("a constant reward is saturated at every Δ ≥ 0 (Δ ≥ log 1/p* = 0); Δ = 0 otherwise gives λ = 0", () => {
+    // One rule for every model: saturated ⇔ Δ ≥ log(1/p*). With a constant reward p* = 1, and the
+    // saturated optimum p(·|Y*) is p itself, with KL 0 and reward r_max.
     for (const delta of [0, 1e-9, 0.5, 100]) {
       const model = createModel({ p: [0.2, 0.3, 0.5], r: [4, 4, 4] });
-      expect(lambdaForKl(model, delta)).toMatchObject({ lambda: 0, saturated: false, iterations: 0 });
+      const sol = lambdaForKl(model, delta);
+      expect(sol).toMatchObject({ lambda: INF, saturated: true, iterations: 0 });
+      expect(sol.point).toMatchObject({ reward: 4, kl: 0, saturated: true });
+      const logphi = tiltLogProbs(model, sol.point);
+      for (let i = 0; i < model.size; i++) close(logphi[i]!, model.logp[i]!, 0, 4 * EPS);
       expect(optimalReward(model, delta)).toBe(4);
       expect(optimalRewardDual(model, delta)).toBe(4);
     }
     const model = createModel({ p: [0.2, 0.3, 0.5], r: [1, 2, 3] });
-    expect(lambdaForKl(model, 0).lambda).toBe(0);
+    expect(lambdaForKl(model, 0)).toMatchObject({ lambda: 0, saturated: false, iterations: 0 });
     close(optimalReward(model, 0), 0.2 + 0.6 + 1.5, 2 * EPS);
     // Zero-probability outcomes with another reward do not make the reward non-constant.
     const padded = createModel({ p: [0.5, 0, 0.5], r: [2, 9, 2] });
-    expect(lambdaForKl(padded, 0.3).lambda).toBe(0);
+    expect(lambdaForKl(padded, 0.3)).toMatchObject({ lambda: INF, saturated: true });
     expect(optimalReward(padded, 0.3)).toBe(2);
   });
 
@@ -645,6 +652,148 @@ describe("extreme models never produce NaN", () => {
         }
       }),
       { seed: SEED, numRuns: 150 },
+    );
+  });
+});
+
+describe("issue reproducers: cumulants near 1e150, KL on logp = (0, −1e5)", () => {
+  /** Cumulants of Bernoulli(q) scaled by w: κ₂ = w²v, κ₃ = w³v(1 − 2q), κ₄ = w⁴v(1 − 6v), v = q(1 − q). */
+  function bernoulliCumulants(w: number, q: number): [number, number, number] {
+    const v = q * (1 - q);
+    // Scaled one factor of w at a time, as the true values: beyond a double they are ±Infinity.
+    const times = (x: number, k: number) => {
+      for (let j = 0; j < k; j++) x *= w;
+      return x;
+    };
+    return [times(v, 2), times(v * (1 - 2 * q), 3), times(v * (1 - 6 * v), 4)];
+  }
+
+  it("r = (0, 1e100), Δ = 0.1: κ₂, κ₃ finite and right, κ₄ = −∞ (its value is about −1e400), no NaN", () => {
+    const model = createModel({ p: [0.5, 0.5], r: [0, 1e100] });
+    const sol = lambdaForKl(model, 0.1);
+    const k = cumulants(model, sol.point);
+    const q = sol.point.reward / 1e100;
+    const [k2, k3, k4] = bernoulliCumulants(1e100, q);
+    close(k[0], sol.point.reward, 1e-15);
+    close(k[1], k2, 1e-13);
+    close(k[2], k3, 1e-12);
+    expect(k4).toBe(Number.NEGATIVE_INFINITY);
+    expect(k[3]).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it("rewards up to the accepted 1e150: each cumulant finite or ±∞ with the sign of its value", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-3, max: 0.999, noNaN: true }),
+        fc.double({ min: 1e-3, max: 30, noNaN: true }),
+        fc.constantFrom(1e150, -1e150, 3e77, 1e-150),
+        (theta, a, w) => {
+          const model = createModel({ p: [1 - theta, theta], r: [0, w] });
+          const t = tiltAt(model, a / Math.abs(w));
+          const k = cumulants(model, t);
+          for (const x of k) expect(Number.isNaN(x)).toBe(false);
+          // q = P_φ(r = w): from the reward, which tiltAt gives to 1e-15 relative.
+          const q = t.reward / w;
+          const ref = bernoulliCumulants(w, q);
+          for (let j = 0; j < 3; j++) {
+            const x = k[j + 1]!;
+            const r = ref[j]!;
+            if (Number.isFinite(r) && Math.abs(r) < 1e300) close(x, r, 1e-8, 1e-12 * Math.abs(w) ** (j + 2));
+            else if (!Number.isFinite(r)) expect(x).toBe(r);
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 200 },
+    );
+  });
+
+  /**
+   * p = (1, e^{−T})/(1 + e^{−T}), r = (0, 1): with a = λ − T, q = φ(1) = 1/(1 + e^{−a}) and
+   * KL = q(T − log1p(e^{−a})) − (1 − q) log1p(e^a) + log1p(e^{−T}), each term without cancellation.
+   */
+  function twoPointKl(T: number, lambda: number): { kl: number; variance: number } {
+    const a = lambda - T;
+    const q = 1 / (1 + Math.exp(-a));
+    const q0 = 1 / (1 + Math.exp(a));
+    const log1pExp = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+    const kl = q * (T - log1pExp(-a)) - q0 * log1pExp(a) + Math.log1p(Math.exp(-T));
+    return { kl, variance: q * q0 };
+  }
+
+  it("logp = (0, −1e5), Δ = 0.1: KL within 1e-12 (was 0.10000000000582)", () => {
+    const model = createModel({ logp: [0, -1e5], r: [0, 1] });
+    const sol = lambdaForKl(model, 0.1);
+    expect(sol.saturated).toBe(false);
+    expect(Math.abs(sol.point.kl - 0.1)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(tiltAt(model, sol.lambda).kl - 0.1)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(twoPointKl(1e5, sol.lambda).kl - 0.1)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it("logp = (0, −T) for T up to 1e6: |KL − Δ| ≤ 1e-12·max(1, Δ) + λ²Var_φ(r)·2ε (the grid of λ)", () => {
+    fc.assert(
+      fc.property(logUniform(1, 1e6), fc.double({ min: 0, max: 1, noNaN: true }), (T, t) => {
+        const model = modelFromLogWeights(Float64Array.from([0, -T]), Float64Array.from([0, 1]));
+        const delta = Math.exp(Math.log(1e-8) + t * (Math.log(0.999 * model.klMax) - Math.log(1e-8)));
+        const sol = lambdaForKl(model, delta);
+        expect(sol.saturated).toBe(false);
+        const ref = twoPointKl(T, sol.lambda);
+        // One step of λ's double grid moves d by d'(λ)·ulp(λ) = λ Var·ulp(λ) ≤ λ²Var·2ε: no double λ
+        // can do better than half of that.
+        const tol = 1e-12 * Math.max(1, delta) + sol.lambda * sol.lambda * ref.variance * 2 * EPS;
+        expect(Math.abs(ref.kl - delta)).toBeLessThanOrEqual(tol);
+        expect(Math.abs(sol.point.kl - delta)).toBeLessThanOrEqual(tol);
+        expect(Math.abs(tiltAt(model, sol.lambda).kl - delta)).toBeLessThanOrEqual(tol);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+describe("lambdaForKl's one-pass solution", () => {
+  /** 20,000 outcomes, p ∝ Exponential(1), r ~ N(0, 1) or on a grid of 0.1 (ties), seeded. */
+  function smooth(grid: boolean): Model {
+    const u = seededUniform(12345);
+    const n = 20000;
+    const logw = Float64Array.from({ length: n }, () => Math.log(-Math.log(u())));
+    const r = Float64Array.from({ length: n }, () => {
+      const x = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+      return grid ? Math.round(10 * x) / 10 : x;
+    });
+    return modelFromLogWeights(logw, r);
+  }
+
+  it("takes one pass over the outcomes for Δ from 1e-9 to 0.8·klMax (coarse-bin guess + Taylor step)", () => {
+    for (const grid of [false, true]) {
+      const model = smooth(grid);
+      for (const f of [1e-9, 1e-4, 0.01, 0.1, 0.5, 0.8, 0.9]) {
+        const delta = f < 0.05 ? f : f * model.klMax;
+        const sol = lambdaForKl(model, delta);
+        // Towards saturation λh outgrows the bins (their guess is then within ~1e-3): a second pass.
+        expect(sol.iterations, `Δ = ${delta}, grid ${grid}`).toBeLessThanOrEqual(f < 0.85 ? 1 : 2);
+        expect(Math.abs(sol.point.kl - delta)).toBeLessThanOrEqual(1e-12 * Math.max(1, delta));
+      }
+    }
+  });
+
+  it("its point (a Taylor expansion from the pass) is tiltAt's at the same λ, to rounding", () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.double({ min: 1e-6, max: 0.95, noNaN: true }), (grid, f) => {
+        const model = smooth(grid);
+        const sol = lambdaForKl(model, f * model.klMax);
+        const t = tiltAt(model, sol.lambda);
+        const p = sol.point;
+        const R = model.rMax - model.rMin;
+        close(p.kl, t.kl, 1e-14, 1e-300);
+        close(p.reward, t.reward, 0, 4 * EPS * R);
+        close(p.logPartition, t.logPartition, 1e-14, 1e-15);
+        close(p.logPartitionCentered, t.logPartitionCentered, 1e-13, 1e-300);
+        close(p.variance, t.variance, 1e-9);
+        // The two may use different centres; log φ agrees.
+        const a = tiltLogProbs(model, p);
+        const b = tiltLogProbs(model, t);
+        for (let i = 0; i < model.size; i += 97) close(a[i]!, b[i]!, 1e-13, 1e-13);
+      }),
+      { seed: SEED, numRuns: 30 },
     );
   });
 });

@@ -1,4 +1,4 @@
-import type { Model } from "../../core/model.js";
+import { isConstantReward, type Model } from "../../core/model.js";
 import { softBestOfN, softBonOutcomeLogProbs } from "../../core/softBon.js";
 import { lambdaForKl } from "../../core/tilt.js";
 import { type GapSummary, gapSummary } from "../results/gap.js";
@@ -39,7 +39,8 @@ function normalise(w: Float64Array): Float64Array {
  * the reward law; p^{1/T} reshapes the levels inside, so it needs the model itself.
  */
 export function otherPolicies(model: Model, law: Model, delta: number): Policy[] {
-  const tau = 1 / lambdaForKl(law, delta).lambda;
+  // A constant reward is saturated at every Δ (λ = ∞), and every τ gives π = p there: τ = ∞, not 1/∞ = 0.
+  const tau = isConstantReward(law) ? Number.POSITIVE_INFINITY : 1 / lambdaForKl(law, delta).lambda;
   const soft = SOFT_NS.map((n) => {
     const s = softBestOfN(law, { n, temperature: tau });
     const q = normalise(softBonOutcomeLogProbs(law, s).map(Math.exp));

@@ -157,13 +157,14 @@ export function levelTiltForKl(lv: ScoreLevels, deltas: readonly number[]): Leve
     if (Number.isNaN(delta) || delta < 0) {
       throw new InputError("kl", `the KL budget must be a number ≥ 0 (nats), got ${show(delta)}`);
     }
-    if (L === 1 || delta === 0) {
-      out[i] = levelTiltAt(lv, 0);
-      continue;
-    }
-    // A spread so small that λ_Δ is beyond the largest double: saturated to rounding (as lambdaForKl).
+    // Saturated when Δ ≥ log(m/c_top), so for one level (constant scores) at every Δ ≥ 0, as lambdaForKl;
+    // or a spread so small that λ_Δ is beyond the largest double: saturated to rounding.
     if (delta >= klMax || !Number.isFinite(Math.sqrt(2 * delta) / sigma)) {
       out[i] = saturatedTilt(lv);
+      continue;
+    }
+    if (delta === 0) {
+      out[i] = levelTiltAt(lv, 0);
       continue;
     }
     // Warm start: the previous (smaller) budget's λ is a lower bracket end.

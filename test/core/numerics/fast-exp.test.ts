@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expFast } from "../../../src/core/numerics/fastExp.js";
 import { SEED } from "../../support/assert.js";
+import { decompose } from "../../support/exact.js";
 
 /**
  * An independent reference for e^x: exact rational arithmetic on BigInt with 256 fractional bits.
@@ -12,14 +13,6 @@ import { SEED } from "../../support/assert.js";
  */
 const FRAC = 256n;
 const ONE = 1n << FRAC;
-
-function decompose(x: number): { mant: bigint; exp: number } {
-  const f = new Float64Array([x]);
-  const w = new BigUint64Array(f.buffer)[0]!;
-  const biased = Number((w >> 52n) & 0x7ffn);
-  const frac = w & ((1n << 52n) - 1n);
-  return biased === 0 ? { mant: frac, exp: -1074 } : { mant: frac | (1n << 52n), exp: biased - 1075 };
-}
 
 /** e^x as V / 2^S (x finite, |x| < 746). */
 function expReference(x: number): { value: bigint; scale: bigint } {

@@ -22,15 +22,10 @@ import { brentRoot, newtonBracketed } from "../../../src/core/numerics/roots.js"
 import { firstAtLeast } from "../../../src/core/numerics/search.js";
 import { dot, NeumaierSum, sum } from "../../../src/core/numerics/sum.js";
 import { close, EPS, INF, SEED } from "../../support/assert.js";
+import { seededUniform } from "../../support/random.js";
 
-/** A seeded linear congruential generator (Numerical Recipes constants), for reproducible data. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+/** Seeded uniforms for reproducible data (test/support/random.ts). */
+const lcg = seededUniform;
 
 describe("logAddExp and logSumExp", () => {
   it("agree with the naive formula on a safe range", () => {
