@@ -42,7 +42,7 @@ export function registerSequence(program: Command): void {
     );
   plotOption(command, "with --sweep: write the convergence figure as .svg or .png (repeat for both)");
   jsonOption(command).action(async (opts: SequenceOptions) => {
-    checkPlotFiles(opts.plot);
+    checkPlotFiles(opts.plot, opts);
     exactlyOne(opts, ["length", "sweep"], flagOf);
     const model = await loadModel(opts.model);
     const klRate = parseReal(opts.klRate, "--kl-rate", true);
