@@ -14,6 +14,7 @@ import { registerServe } from "./commands/serve.js";
 import { registerSoftBon } from "./commands/softBon.js";
 import { registerTail } from "./commands/tail.js";
 import { registerTilt } from "./commands/tilt.js";
+import { registerTrain } from "./commands/train.js";
 import { FLAG, fail } from "./shared.js";
 import { VERSION } from "./version.js";
 
@@ -43,6 +44,7 @@ for (const register of [
   registerEstimate,
   registerSelect,
   registerSample,
+  registerTrain,
 ]) {
   register(program);
 }
