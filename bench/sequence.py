@@ -5,13 +5,20 @@ memoryless sequences, through the law of the summed reward S_n, two ways.
     pmf zero-padded to a power of two ≥ n·span + 1 points, rfft, n-th power, irfft), F = cumsum, then
     best-of-N from F in logs as in baseline.py. Every probability below ~1e-16 of the peak is FFT noise,
     and best-of-N with N = e^{nΔ} lives where 1 − F ≈ e^{−nΔ}: the answer is expected to be wrong.
-(b) shifted: bonkl's algorithm written in NumPy. Tilt at θ = λ* (brentq on d(λ) = Δ), the tilted law of
-    S_n over a power-of-two window around n·x* by the n-th power of the tilted characteristic function
-    and one irfft, untilt, upper tails by a cumulative log-sum-exp, best-of-N in the log domain.
+(b) shifted: bonkl's algorithm written the way a competent NumPy user writes it. Tilt at θ = λ* (brentq on
+    d(λ) = Δ), the tilted law of S_n over the SAME power-of-two window as bonkl (W = 2^⌈log2(2(9σ√n +
+    span) + 2)⌉, at least 64, around n·μ_θ), the characteristic function at the W/2 + 1 frequencies
+    vectorised over the few lattice levels (one (W/2+1) × L outer product, sines in place, mean-free as
+    bonkl forms it), its n-th power, one scipy.fft.irfft, untilt, upper tails by a cumulative
+    log-sum-exp, best-of-N in the log domain. The headline comparison; (a) is an accuracy footnote.
 
 Usage: python3 bench/sequence.py DIR
 DIR/sequence.json (written by run.ts) holds the timing policy, n and the models (p, r on a lattice with
 step 1, Δ). Prints one JSON object on stdout.
+       python3 bench/sequence.py --serve
+reads one JSON request a line ({"p", "r", "n", "delta"}) and answers each with one line: the CPU and wall
+seconds of one run of (b) and its result, so bench/sequence.ts can interleave the two sides (A B A B).
+Run with OPENBLAS_NUM_THREADS=1 (bench/sequence.ts sets it).
 """
 
 import json
@@ -19,11 +26,13 @@ import math
 import platform
 import resource
 import sys
+import time
 from pathlib import Path
 
 try:
     import numpy as np
     import scipy
+    import scipy.fft
     from scipy.optimize import brentq
 except ImportError as err:
     print(f"sequence baseline skipped: {err}", file=sys.stderr)
@@ -96,18 +105,33 @@ def shifted(p, r, n, delta):
         hi *= 2
     theta = brentq(gap, 0.0, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps)
     big_l, w, mu, var = cumulant(q, theta)
-    # Window of W = 2^j points around n·μ_θ covering ±WINDOW_SDS·σ_θ·√n.
-    size = 1 << int(math.ceil(math.log2(2 * WINDOW_SDS * math.sqrt(n * var) + len(q))))
-    window_lo = int(round(n * mu)) - size // 2
-    # Mean-centred characteristic function Y(t) = Σ q_θ e^{−it(K−μ)} = 1 + z, z to relative accuracy,
-    # so that n·log Y keeps its small phases; then the phase e^{−it(nμ − windowLo)}.
-    t = 2 * math.pi * np.arange(size // 2 + 1) / size
+    span = len(q) - 1
+    # bonkl's window: W = 2^j ≥ 2(9σ√n + span) + 2 (at least 64), or the whole support when smaller.
+    size = max(64, 1 << int(math.ceil(math.log2(2 * (9 * math.sqrt(n * var) + span) + 2))))
+    top = n * span
+    if size >= top + 1:
+        size = 1 << int(math.ceil(math.log2(top + 1)))
+        window_lo = 0
+    else:
+        window_lo = min(max(0, int(round(n * mu)) - size // 2), top + 1 - size)
+    # Mean-centred characteristic function Y(t) = Σ q_θ e^{−it(K−μ)} = 1 + z, z to relative accuracy
+    # (zr = −2Σ w sin²(x/2), zi = Σ w (x − sin x), x = t(K − μ)), so that n·log Y keeps its small phases;
+    # then the phase e^{−it(nμ − windowLo)}. One (W/2+1) × L matrix, sines taken in place.
+    t = (2 * math.pi / size) * np.arange(size // 2 + 1)
     x = np.outer(t, k - mu)
-    zr = -2 * (np.sin(0.5 * x) ** 2) @ w
-    zi = -np.sin(x) @ w
-    log_mod = n * 0.5 * np.log1p(np.maximum(-1.0, 2 * zr + zr * zr + zi * zi))
-    phase = n * np.arctan2(zi, 1 + zr) - t * (n * mu - window_lo)
-    tilted = np.fft.irfft(np.exp(log_mod + 1j * phase), size)
+    s = np.multiply(x, 0.5)
+    np.sin(s, out=s)
+    np.multiply(s, s, out=s)
+    zr = s @ (-2 * w)
+    np.subtract(x, np.sin(x, out=s), out=s)
+    zi = s @ w
+    log_mod = np.log1p(np.maximum(-1.0, 2 * zr + zr * zr + zi * zi))
+    log_mod *= 0.5 * n
+    phase = np.arctan2(zi, 1 + zr)
+    phase *= n
+    phase -= t * (n * mu - window_lo)
+    coef = np.exp(log_mod + 1j * phase)
+    tilted = scipy.fft.irfft(coef, size, overwrite_x=True)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         kk = window_lo + np.arange(size, dtype=np.float64)
         good = tilted > NOISE_FLOOR * tilted.max()
@@ -152,7 +176,22 @@ def clean(x):
     return x
 
 
+def serve():
+    """One request a line on stdin, one answer a line on stdout: CPU and wall seconds of one run of (b)."""
+    for line in sys.stdin:
+        req = json.loads(line)
+        p = np.asarray(req["p"], dtype=np.float64)
+        r = np.asarray(req["r"], dtype=np.float64)
+        c0, w0 = time.process_time(), time.perf_counter()
+        res = shifted(p, r, req["n"], req["delta"])
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        print(json.dumps(clean({"cpu": cpu, "wall": wall, **res})), flush=True)
+
+
 def main():
+    if sys.argv[1] == "--serve":
+        serve()
+        return
     folder = Path(sys.argv[1])
     config = json.loads((folder / "sequence.json").read_text())
     policy = config["policy"]

@@ -130,6 +130,7 @@ describe.concurrent("bonkl: results", () => {
         "method",
         "grid",
         "rewardErrorPerToken",
+        "accuracy",
       ].sort(),
     );
     expect(sortedKeys(one.optimal as object)).toEqual(["kl", "klPerToken", "rewardPerToken"]);

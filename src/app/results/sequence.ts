@@ -4,7 +4,9 @@ import { bonSequence, type SequenceResult } from "../../core/sequence/bonSequenc
 /**
  * The `sequence` result: best-of-e^{nΔ} against the optimum over length-n sequences, λ null when
  * saturated. `method` says how the law of S_n was computed; `grid` is the step the rewards were
- * quantised to (null when exact) and `rewardErrorPerToken` bounds the error of the reward fields (h/2).
+ * quantised to (null when exact) and `rewardErrorPerToken` bounds the error of the reward fields (h/2);
+ * `accuracy` bounds the engine's absolute error of each field (app/accuracy.ts checks it against the
+ * documented tolerances).
  */
 export interface SequenceSummary {
   readonly length: number;
@@ -19,6 +21,7 @@ export interface SequenceSummary {
   readonly method: string;
   readonly grid: number | null;
   readonly rewardErrorPerToken: number;
+  readonly accuracy: SequenceResult["accuracy"];
 }
 
 /** `bonkl sequence` at one length n: bonSequence with λ as null when saturated, for printing. */
@@ -46,5 +49,6 @@ export function sequenceSummary(
     method: r.method,
     grid: r.grid,
     rewardErrorPerToken: r.rewardErrorPerToken,
+    accuracy: { ...r.accuracy },
   };
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { sequenceAccuracyWarnings } from "../../app/accuracy.js";
 import { keyValues, prefixed, table, toJson } from "../../app/output.js";
 import { exactlyOne, parseOptionalReal, parseReal, parseSweep } from "../../app/parse.js";
 import { sequenceRuns } from "../../app/plans/sequences.js";
@@ -24,6 +25,17 @@ interface SequenceOptions extends Common {
   logN?: string;
   grid?: string;
   plot: string[];
+  strict?: boolean;
+}
+
+/** Fields whose error bound exceeds the documented tolerance: a warning each on stderr, or with --strict a refusal. */
+function checkAccuracy(runs: readonly SequenceSummary[], strict: boolean | undefined): void {
+  const lines = runs.flatMap(sequenceAccuracyWarnings);
+  if (lines.length > 0 && strict) {
+    const more = lines.length > 1 ? ` (and ${lines.length - 1} more)` : "";
+    throw new InputError("--strict", `${lines[0]}${more}`, "inaccurate");
+  }
+  for (const line of lines) process.stderr.write(`bonkl: warning: ${line}\n`);
 }
 
 /** `bonkl sequence`: best-of-e^{nΔ} against the optimum over length-n sequences, at one length or a sweep. */
@@ -39,7 +51,8 @@ export function registerSequence(program: Command): void {
     .option(
       "--grid <h>",
       "quantise the rewards to a grid of step h (reward error ≤ h/2 per token); default: only non-lattice rewards, automatic h",
-    );
+    )
+    .option("--strict", "refuse (exit 2) when a field cannot be given to its documented tolerance");
   plotOption(command, "with --sweep: write the convergence figure as .svg or .png (repeat for both)");
   jsonOption(command).action(async (opts: SequenceOptions) => {
     checkPlotFiles(opts.plot, opts);
@@ -53,6 +66,7 @@ export function registerSequence(program: Command): void {
         throw new InputError("--plot", "the convergence figure needs --sweep", "missing");
       }
       const r = sequenceSummary(model, parseReal(opts.length, "--length"), klRate, logN, grid);
+      checkAccuracy([r], opts.strict);
       return emit(opts.json ? toJson(r) : sequenceText(r));
     }
     const ns = parseSweep(opts.sweep!, "--sweep");
@@ -61,6 +75,7 @@ export function registerSequence(program: Command): void {
     const runs = sequenceRuns(model, ns, klRate, { logN, grid }, (i, n) => bar?.update(i, { n }));
     bar?.update(ns.length, { n: ns[ns.length - 1] });
     bar?.stop();
+    checkAccuracy(runs, opts.strict);
     if (opts.plot.length > 0) {
       const { sequenceFigure } = await import("../../plot/sequence.js");
       await writePlots(opts.plot, (doc) => sequenceFigure(doc, runs));
@@ -71,8 +86,13 @@ export function registerSequence(program: Command): void {
 
 /** One length: the result's fields, the nested ones prefixed. */
 function sequenceText(r: SequenceSummary): string {
-  const { optimal, bon, ...top } = r;
-  return keyValues({ ...top, ...prefixed("optimal.", optimal), ...prefixed("bon.", bon) });
+  const { optimal, bon, accuracy, ...top } = r;
+  return keyValues({
+    ...top,
+    ...prefixed("optimal.", optimal),
+    ...prefixed("bon.", bon),
+    ...prefixed("accuracy.", accuracy),
+  });
 }
 
 /** A sweep: one row per length, the KL to the optimum beside ½ log n. */

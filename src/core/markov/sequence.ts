@@ -39,7 +39,8 @@ export interface Asymptotic {
   readonly saturated: boolean;
 }
 
-export interface MarkovSequenceResult extends SequenceResult {
+/** A Markov sequence result: the fields of SequenceResult (without its accuracy bounds) and the chain's limits. */
+export interface MarkovSequenceResult extends Omit<SequenceResult, "accuracy"> {
   /** The Perron–Frobenius limits at the same Δ (null when the chain is not irreducible on what it reaches). */
   readonly asymptotic: Asymptotic | null;
   /** Bound (nats) on the error of every log P(S_n = s) the result was computed from. */

@@ -1,13 +1,25 @@
 import { type BonResult, bestOfNOnLevels, folkloreKlBound } from "../bon.js";
 import { InputError, show } from "../errors.js";
-import { levelsFromLaw } from "../levels.js";
+import { type Levels, levelsFromLaw, levelsOf } from "../levels.js";
 import { isConstantReward, type Model } from "../model.js";
 import { logSumExp } from "../numerics/logspace.js";
 import { checkKl, type LambdaSolution, lambdaForKl } from "../tilt.js";
 import { enumeratedLaw } from "./compositions.js";
 import { latticeOf } from "./lattice.js";
 import { autoGrids, type Quantised, quantiseModel } from "./quantise.js";
-import { DIRECT_AUTO_POINTS, sumLaw, sumTail } from "./sumLaw.js";
+import { DIRECT_AUTO_POINTS, type SumTail, sumLaw, sumTail } from "./sumLaw.js";
+import { type TiltedSequence, tiltedSequence } from "./tiltedSequence.js";
+
+/** Bounds on the absolute error of each field of a SequenceResult (see SequenceResult.accuracy). */
+export interface SequenceAccuracy {
+  readonly rewardPerToken: number;
+  readonly xStar: number;
+  readonly klToReference: number;
+  readonly klToReferencePerToken: number;
+  readonly klToOptimal: number;
+  readonly klToOptimalPerToken: number;
+  readonly gapTimesLength: number;
+}
 
 /**
  * Best-of-N over memoryless sequences with additive reward against the KL-constrained optimum
@@ -16,8 +28,11 @@ import { DIRECT_AUTO_POINTS, sumLaw, sumTail } from "./sumLaw.js";
  * law (bestOfNOnLevels), over a window of S_n around where it concentrates, with the mass outside the
  * window kept as two end levels.
  *
- * KL(π_N‖φ^{⊗n}) = KL(π_N‖p^n) − λ* E_π S + nΛ(λ*) is evaluated as
- * [KL(π_N‖p^n) − n d(λ*)] − λ*(E_π S − n x*), both brackets small, so the O(n) terms never cancel.
+ * For lattice rewards with log N ≥ 1 the law is taken in the frame of the tilt where best-of-N
+ * concentrates and every KL field is a sum of O(log n) terms (tiltedSequence.ts); elsewhere (short
+ * sequences, enumerated laws, N < e, saturation) KL(π_N‖φ^{⊗n}) = KL(π_N‖p^n) − λ* E_π S + nΛ(λ*) is
+ * evaluated as [KL(π_N‖p^n) − n d(λ*)] − λ*(E_π S − n x*). Either way `accuracy` bounds the absolute
+ * error of each field, from the engines' own error bounds carried through (first order).
  */
 export interface SequenceResult {
   readonly length: number;
@@ -52,6 +67,11 @@ export interface SequenceResult {
    * The KL fields and λ are exact for the quantised model and have no such bound (see quantise.ts).
    */
   readonly rewardErrorPerToken: number;
+  /**
+   * Bounds on the absolute error of each field for the model as computed (the quantised one when `grid`
+   * is set: its own error is `rewardErrorPerToken`).
+   */
+  readonly accuracy: SequenceAccuracy;
 }
 
 /** Options of bonSequence: log N (default n·klRate) and a reward grid step. */
@@ -188,16 +208,37 @@ function exactSequence(
       gapTimesLength: 0,
       method: "constant",
       ...exactFields,
+      accuracy: accuracyOf(n, {
+        rewardPerToken: 0,
+        xStar: 0,
+        klToReference: 0,
+        klToOptimal: 0,
+        gapTimesLength: 0,
+      }),
     };
+  }
+  const lattice = latticeOf(model);
+  // Where best-of-N concentrates: N·Q(s) ≈ 1, i.e. at n·V(log N / n), where Q decays at rate λ_N.
+  const atN = lattice ? lambdaForKl(model, Math.min(logN / n, model.klMax), "logN") : undefined;
+  if (lattice && atN && !atN.saturated && !sol.saturated && logN >= 1) {
+    const t = tiltedSequence(model, lattice, n, logN, atN.lambda, sol.lambda, perTokenKl);
+    if (t) return fromTilted(model, n, klRate, logN, sol, optimal, t);
   }
   if (enumerated) {
     const levels = levelsFromLaw(enumerated.values, enumerated.logMass);
-    return finish(model, n, klRate, logN, sol, optimal, bestOfNOnLevels(levels, logN), "enumeration");
+    const { values: v, logMass: lq, count: L } = levelsOf(model);
+    let maxAbs = 0;
+    let maxLog = 0;
+    for (let l = 0; l < L; l++) {
+      maxAbs = Math.max(maxAbs, Math.abs(v[l]!));
+      if (Number.isFinite(lq[l]!)) maxLog = Math.max(maxLog, -lq[l]!);
+    }
+    // As enumeratedTail: (4L + 8)ε times the size of the log-masses summed.
+    const logError = (4 * L + 8) * Number.EPSILON * (n * maxLog + n * Math.log(Math.max(n, 2)) + 1);
+    const bon = bestOfNOnLevels(levels, logN);
+    return finish(model, n, klRate, logN, sol, optimal, bon, "enumeration", levels, logError);
   }
-  const lattice = latticeOf(model);
-  if (!lattice) throw new InputError("model", "the rewards are not on a lattice (a + h·k)");
-  // Where best-of-N concentrates: N·Q(s) ≈ 1, i.e. at n·V(log N / n), where Q decays at rate λ_N.
-  const atN = lambdaForKl(model, logN / n, "logN");
+  if (!lattice || !atN) throw new InputError("model", "the rewards are not on a lattice (a + h·k)");
   const step = lattice.step;
   let lo: number;
   let hi: number;
@@ -214,7 +255,13 @@ function exactSequence(
   const law = sumLaw(model, n, { range: [lo, hi] });
   const values: number[] = [];
   const logMass: number[] = [];
-  const below = law.sMin > n * model.rMin ? sumTail(model, n, law.sMin - step / 2).logLowerTail : -Infinity;
+  let endError = 0;
+  const endTail = (t: SumTail, value: number): number => {
+    if (Number.isFinite(value)) endError = Math.max(endError, t.relErrorBound * Math.abs(value));
+    return value;
+  };
+  const lowTail = law.sMin > n * model.rMin ? sumTail(model, n, law.sMin - step / 2) : undefined;
+  const below = lowTail ? endTail(lowTail, lowTail.logLowerTail) : Number.NEGATIVE_INFINITY;
   if (below > Number.NEGATIVE_INFINITY) {
     values.push(law.sMin - step);
     logMass.push(below);
@@ -226,7 +273,8 @@ function exactSequence(
       logMass.push(lp);
     }
   }
-  const above = law.sMax < n * model.rMax ? sumTail(model, n, law.sMax + step / 2).logUpperTail : -Infinity;
+  const highTail = law.sMax < n * model.rMax ? sumTail(model, n, law.sMax + step / 2) : undefined;
+  const above = highTail ? endTail(highTail, highTail.logUpperTail) : Number.NEGATIVE_INFINITY;
   if (above > Number.NEGATIVE_INFINITY) {
     values.push(law.sMax + step);
     logMass.push(above);
@@ -237,7 +285,69 @@ function exactSequence(
     Float64Array.from(values),
     Float64Array.from(logMass, (x) => x - logTotal),
   );
-  return finish(model, n, klRate, logN, sol, optimal, bestOfNOnLevels(levels, logN), law.method);
+  // Each log P carries the engine's bound plus the rounding of its untilting, −θK + nΛ(θ) (a few ε of
+  // each); the end levels their own relative bounds.
+  let maxLogP = 0;
+  for (const lp of logMass) maxLogP = Math.max(maxLogP, Math.abs(lp));
+  let maxTheta = 0;
+  for (const t of law.thetas) maxTheta = Math.max(maxTheta, Math.abs(t));
+  const logError =
+    Math.max(law.logErrorBound, endError) + 4 * Number.EPSILON * (maxLogP + maxTheta * n * lattice.span);
+  const bon = bestOfNOnLevels(levels, logN);
+  return finish(model, n, klRate, logN, sol, optimal, bon, law.method, levels, logError);
+}
+
+/** The result of the tilted-frame engine. */
+function fromTilted(
+  model: Model,
+  n: number,
+  klRate: number,
+  logN: number,
+  sol: LambdaSolution,
+  optimal: SequenceResult["optimal"],
+  t: TiltedSequence,
+): SequenceResult {
+  const xStar = sol.point.reward;
+  const reward = Math.min(model.rMax, Math.max(model.rMin, t.rewardPerToken));
+  const klToReference = Math.min(n * model.klMax, t.klToReference);
+  return {
+    length: n,
+    klRate,
+    logN,
+    lambda: sol.lambda,
+    xStar,
+    saturated: false,
+    optimal,
+    bon: {
+      rewardPerToken: reward,
+      klToReference,
+      klToReferencePerToken: klToReference / n,
+      klToOptimal: t.klToOptimal,
+      klToOptimalPerToken: t.klToOptimal / n,
+      klBound: folkloreKlBound(logN),
+    },
+    // n·(x* − E R/n) with the exact x* (the double xStar may be an ulp off, n ulps in this field).
+    gapTimesLength: t.gapTimesLength,
+    method: t.method,
+    grid: null,
+    rewardErrorPerToken: 0,
+    accuracy: accuracyOf(n, {
+      rewardPerToken: t.error.rewardPerToken,
+      // The tilt solver's x* against the double-double one (itself exact to ~1e-30).
+      xStar: Math.abs(xStar - t.xStar) + 4 * Number.EPSILON * Math.abs(t.xStar),
+      klToReference: t.error.klToReference,
+      klToOptimal: t.error.klToOptimal,
+      gapTimesLength: t.error.gapTimesLength,
+    }),
+  };
+}
+
+/** The accuracy record with the per-token bounds. */
+function accuracyOf(
+  n: number,
+  a: Omit<SequenceAccuracy, "klToReferencePerToken" | "klToOptimalPerToken">,
+): SequenceAccuracy {
+  return { ...a, klToReferencePerToken: a.klToReference / n, klToOptimalPerToken: a.klToOptimal / n };
 }
 
 function finish(
@@ -249,6 +359,8 @@ function finish(
   optimal: SequenceResult["optimal"],
   bon: BonResult,
   method: string,
+  levels: Levels,
+  logError: number,
 ): SequenceResult {
   const xStar = sol.point.reward;
   const reward = Math.min(n * model.rMax, Math.max(n * model.rMin, bon.reward));
@@ -256,6 +368,13 @@ function finish(
   const klToOptimal = sol.saturated
     ? Number.POSITIVE_INFINITY
     : Math.max(0, klToReference - n * sol.point.kl - sol.lambda * (reward - n * xStar));
+  const err = classicErrors(levels, bon, logError);
+  const eps = Number.EPSILON;
+  // The O(n) terms of the KL to the optimum, each rounded (n·d(λ*) with d to a few ε).
+  const optRound =
+    8 *
+    eps *
+    (klToReference + n * sol.point.kl + Math.abs(sol.lambda) * (Math.abs(reward) + n * Math.abs(xStar)));
   return {
     length: n,
     klRate,
@@ -276,5 +395,43 @@ function finish(
     method,
     grid: null,
     rewardErrorPerToken: 0,
+    accuracy: accuracyOf(n, {
+      rewardPerToken: err.reward / n,
+      xStar: 16 * eps * Math.max(Math.abs(model.rMax), Math.abs(model.rMin)),
+      klToReference: err.kl,
+      klToOptimal: sol.saturated ? 0 : err.kl + Math.abs(sol.lambda) * err.reward + optRound,
+      gapTimesLength: err.reward + 16 * eps * n * Math.abs(xStar),
+    }),
   };
+}
+
+/**
+ * First-order error bounds of bestOfNOnLevels when every log P(v) is known to ±η: with A = N·(−log F)
+ * (from the levels), log π_l errs by A_l(e^η − 1) + η plus the rounding of log N + log(−log F), ε·log N
+ * of A; KL = Σ π u, u = log(π/P), and E R = Σ π v.
+ */
+function classicErrors(levels: Levels, bon: BonResult, eta: number): { kl: number; reward: number } {
+  const { count, values, logMass, above, logAbove, cdf } = levels;
+  const logN = bon.logN;
+  const eps = Number.EPSILON;
+  let mean = 0;
+  for (let l = 0; l < count; l++) mean += Math.exp(bon.levelLogProbs[l]!) * values[l]!;
+  let kl = 0;
+  let reward = 0;
+  for (let l = 0; l < count; l++) {
+    const lp = bon.levelLogProbs[l]!;
+    if (!(lp > -745)) continue;
+    const pi = Math.exp(lp);
+    const logQ = levels.linearTails ? Math.log(above[l]!) : logAbove[l]!;
+    const minusLogF = logQ < -Math.LN2 ? Math.exp(logQ) : -Math.log(cdf[l]!);
+    // In logs: N itself overflows for log N > 709, and the top level has −log F = 0.
+    const A = minusLogF > 0 && Number.isFinite(logN) ? Math.exp(logN + Math.log(minusLogF)) : 0;
+    // (N = ∞ puts all the mass on the top level, where A = 0: no rounding of log N enters.)
+    const roundN = Number.isFinite(logN) ? 4 * eps * logN : 0;
+    const e = A > 0 ? A * Math.expm1(2 * eta + roundN) + 2 * eta + 16 * eps * (1 + A) : 2 * eta + 16 * eps;
+    const u = lp - logMass[l]!;
+    kl += pi * (e * (Math.abs(u) + 1) + eta + 2 * eps * Math.abs(logMass[l]!));
+    reward += 2 * pi * e * Math.abs(values[l]! - mean) + pi * eps * Math.abs(values[l]!);
+  }
+  return { kl: kl + 4 * eps * Math.abs(bon.kl), reward: reward + 4 * eps * Math.abs(bon.reward) };
 }

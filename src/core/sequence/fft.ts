@@ -66,3 +66,46 @@ export function fftInPlace(re: Float64Array, im: Float64Array, sign: 1 | -1): vo
     }
   }
 }
+
+const realWork = new Map<number, { re: Float64Array; im: Float64Array }>();
+
+/**
+ * The real sequence x_j = Σ_{f=0}^{W−1} X_f e^{2πi f j/W}, j = 0..W−1, of a Hermitian spectrum given by
+ * its first half X_0..X_{W/2} (re, im of length W/2 + 1), written into out (length W, a power of two
+ * ≥ 4): one complex transform of size M = W/2 on Z_k = E_k + i·O_k, E_k = X_k + conj(X_{M−k}) and
+ * O_k = (X_k − conj(X_{M−k}))·e^{2πik/W}, whose output is z_m = x_{2m} + i·x_{2m+1} (the standard
+ * real-FFT split; half the work of the full complex transform).
+ */
+export function inverseRealFft(re: Float64Array, im: Float64Array, out: Float64Array): void {
+  const W = out.length;
+  const M = W / 2;
+  let work = realWork.get(M);
+  if (!work) {
+    work = { re: new Float64Array(M), im: new Float64Array(M) };
+    realWork.set(M, work);
+  }
+  const zr = work.re;
+  const zi = work.im;
+  const { cos, sin } = twiddles(W);
+  for (let k = 0; k < M; k++) {
+    const ar = re[k]!;
+    const ai = im[k]!;
+    const br = re[M - k]!;
+    const bi = -im[M - k]!;
+    const er = ar + br;
+    const ei = ai + bi;
+    const dr = ar - br;
+    const di = ai - bi;
+    const c = cos[k]!;
+    const s = sin[k]!;
+    const or = dr * c - di * s;
+    const oi = dr * s + di * c;
+    zr[k] = er - oi;
+    zi[k] = ei + or;
+  }
+  fftInPlace(zr, zi, 1);
+  for (let m = 0; m < M; m++) {
+    out[2 * m] = zr[m]!;
+    out[2 * m + 1] = zi[m]!;
+  }
+}

@@ -1,8 +1,10 @@
 import { InputError, type Outcome, orThrow, refusal, success } from "../errors.js";
 import { logSumExp } from "../numerics/logspace.js";
 import { NeumaierSum } from "../numerics/sum.js";
-import { fftInPlace } from "./fft.js";
+import { dd, ddSub, ddValue } from "./ddouble.js";
+import { inverseRealFft } from "./fft.js";
 import type { Lattice } from "./lattice.js";
+import { tiltConstants } from "./tiltConstants.js";
 
 /**
  * The exponentially shifted FFT engine for the law of K_n = Σ k(Y_i) on a lattice (MATH §3).
@@ -92,7 +94,7 @@ function logChernoff(lat: Lattice, n: number, base: TiltedLattice, b: number, up
 }
 
 /** Exact (n·μ − c) for an integer c near n·μ: Dekker's two-product gives n·μ = P + e exactly. */
-function offsetFrom(n: number, mu: number, c: number): number {
+export function offsetFrom(n: number, mu: number, c: number): number {
   const P = n * mu;
   const split = (x: number): [number, number] => {
     const s = 134217729 * x;
@@ -125,6 +127,8 @@ export interface ShiftedWindow {
 
 /** Inside the valid range the relative error of each log-probability is at most this. */
 export const VALID_RATIO = 1e-10;
+/** |Y|^n below which a frequency's coefficient is left at 0 (its bound goes into absError). */
+const SKIP = 1e-25;
 /** Largest FFT window size W. */
 export const MAX_WINDOW = 1 << 23;
 
@@ -189,56 +193,109 @@ export function tryShiftedWindow(
   const L = lat.ks.length;
   const mu = tilt.mean;
   const dev = new Float64Array(L);
-  for (let l = 0; l < L; l++) dev[l] = lat.ks[l]! - mu;
+  let meanAbsDev = 0;
+  for (let l = 0; l < L; l++) {
+    dev[l] = lat.ks[l]! - mu;
+    meanAbsDev += tilt.w[l]! * Math.abs(dev[l]!);
+  }
+  // The mean of the exact tilted law less μ̃ (a few ε): its phase t·n·r0 is applied exactly below, so the
+  // characteristic function is computed mean-free, z = Σ w [e^{−itd} − 1 + itd], to relative accuracy.
+  const r0 = ddValue(ddSub(tiltConstants(lat, theta).mean, dd(mu)));
+  const nr0 = n * r0;
   // Phase of e^{−it(nμ − windowLo)}: nμ − windowLo = D + δ with D an integer, so the phase at
   // t = 2πf/W is 2π((f·D mod W)/W) + tδ, exact in the integer part.
   const shift = offsetFrom(n, mu, windowLo);
   const D = Math.round(shift);
   const delta = shift - D;
   const Dmod = ((D % W) + W) % W;
-  const re = new Float64Array(W);
-  const im = new Float64Array(W);
+  const half = W / 2;
+  const re = new Float64Array(half + 1);
+  const im = new Float64Array(half + 1);
   const noise = new NeumaierSum();
   const fftRound = eps * (3 * Math.log2(W) + 4);
-  const half = W / 2;
-  for (let f = 0; f <= half; f++) {
+  const w = tilt.w;
+  // z at frequency f: zr = −2Σ w sin²(x/2), zi = Σ w (x − sin x) with x = t·d (series for small x, where
+  // the terms of Σ w sin x cancel against Σ w x = 0); zerr bounds the rounding of zi's terms.
+  let zr = 0;
+  let zi = 0;
+  let zerr = 0;
+  const evaluate = (f: number): void => {
     const t = (2 * Math.PI * f) / W;
-    let zr = 0;
-    let zi = 0;
-    let zabs = 0;
+    zr = 0;
+    zi = 0;
+    zerr = 0;
     for (let l = 0; l < L; l++) {
       const x = t * dev[l]!;
       const s = Math.sin(0.5 * x);
-      zr -= 2 * tilt.w[l]! * s * s;
-      const si = Math.sin(x);
-      zi -= tilt.w[l]! * si;
-      zabs += tilt.w[l]! * Math.abs(si);
+      zr -= 2 * w[l]! * s * s;
+      if (Math.abs(x) < 0.25) {
+        const y = x * x;
+        const xs =
+          x *
+          y *
+          (1 / 6 -
+            y * (1 / 120 - y * (1 / 5040 - y * (1 / 362880 - y * (1 / 39916800 - y * (1 / 6227020800))))));
+        zi += w[l]! * xs;
+        zerr += w[l]! * Math.abs(xs);
+      } else {
+        zi += w[l]! * (x - Math.sin(x));
+        zerr += w[l]! * (Math.abs(x) + 1);
+      }
     }
+  };
+  const put = (f: number): void => {
+    const t = (2 * Math.PI * f) / W;
     const logMod = 0.5 * Math.log1p(Math.max(-1, 2 * zr + zr * zr + zi * zi));
     const A = n * logMod;
-    if (A < -745) continue;
+    if (A < -745) return;
     const arg = Math.atan2(zi, 1 + zr);
-    const phase = n * arg - 2 * Math.PI * (((f * Dmod) % W) / W) - t * delta;
+    const phase = n * arg - t * nr0 - 2 * Math.PI * (((f * Dmod) % W) / W) - t * delta;
     const mod = Math.exp(A);
     const vr = mod * Math.cos(phase);
     const vi = mod * Math.sin(phase);
     re[f] = vr;
     im[f] = vi;
-    // Error of this coefficient relative to |Y|^n: z's terms carry ε each (Σ|terms| ≤ |Re z| + Σw|sin|),
-    // multiplied by n in n·log Y; plus the inverse FFT's O(ε log₂ W). Summed over f and divided by W it
-    // bounds the absolute error of every output (a Parseval-free, triangle-inequality bound).
+    // Error of this coefficient relative to |Y|^n: z's terms carry ε each, multiplied by n in n·log Y
+    // (and the product of the exact phase t·n·r0 with z); plus the inverse FFT's O(ε log₂ W). Summed
+    // over f and divided by W it bounds the absolute error of every output (triangle inequality).
     const weight = f === 0 || f === half ? 1 : 2;
-    noise.add(weight * mod * (fftRound + 4 * eps * (2 + n * (Math.abs(zr) + zabs))));
-    if (f > 0 && f < half) {
-      re[W - f] = vr;
-      im[W - f] = -vi;
+    const zabs = Math.abs(zr) + zerr;
+    noise.add(weight * mod * (fftRound + 4 * eps * (2 + n * zabs) + 2 * Math.abs(t * nr0) * zabs));
+  };
+  // Frequencies where |Y|^n is below SKIP are left at 0 unevaluated: on a cell of S frequencies between
+  // two evaluated ones |Y|² ≤ their mean + E|d|·Δt (|d|Y|²/dt| ≤ 2E|d|), which bounds every |Y|^n
+  // skipped; their sum goes into the error bound.
+  const S = Math.max(1, 2 ** Math.floor(Math.log2(Math.max(1, (0.01 * W) / (2 * Math.PI * meanAbsDev)))));
+  const lip = meanAbsDev * ((2 * Math.PI * S) / W);
+  let prevF = 0;
+  evaluate(0);
+  let prevM2 = 1;
+  put(0);
+  for (let b = Math.min(S, half); ; b = Math.min(b + S, half)) {
+    evaluate(b);
+    const m2 = (1 + zr) * (1 + zr) + zi * zi;
+    const bound = Math.min(1, 0.5 * (prevM2 + m2) + lip + 4 * eps);
+    const skipped = Math.exp(0.5 * n * Math.log(bound));
+    if (skipped <= SKIP && b - prevF > 1) {
+      noise.add(2 * (b - prevF - 1) * skipped);
+    } else {
+      for (let f = prevF + 1; f < b; f++) {
+        evaluate(f);
+        put(f);
+      }
+      evaluate(b);
     }
+    put(b);
+    prevF = b;
+    prevM2 = m2;
+    if (b === half) break;
   }
-  fftInPlace(re, im, 1);
+  // One inverse real transform (the coefficients are Hermitian: f and W − f conjugate).
   const tilted = new Float64Array(W);
+  inverseRealFft(re, im, tilted);
   let peak = 0;
   for (let j = 0; j < W; j++) {
-    tilted[j] = re[j]! / W;
+    tilted[j] = tilted[j]! / W;
     if (tilted[j]! > tilted[peak]!) peak = j;
   }
   const absError = aliasBound + noise.value / W;

@@ -166,7 +166,7 @@ function binomialParams(lat: Lattice): [number, number, number, number] {
 }
 
 /** Relative accuracy claimed for Loader's form (a few ε on each of its O(1) terms, ε·|log| overall). */
-const BINOMIAL_ABS = 1e-13;
+export const BINOMIAL_ABS = 1e-13;
 
 /**
  * log P(S_n = s), log P(S_n ≥ s) and log P(S_n ≤ s) with the method used and a bound on the relative

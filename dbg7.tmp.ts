@@ -1,0 +1,1 @@
+import { loadModelSpec } from "./src/app/presets.js";
