@@ -1,11 +1,20 @@
 // What every command shares: the error and output conventions, the --model option, --plot files.
+import { existsSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { resolveJson, resolveModel } from "../app/model.js";
 import { keyValues, table, toJson } from "../app/output.js";
 import { presetList } from "../app/presets.js";
 import { InputError, show } from "../core/errors.js";
 import type { Model } from "../core/model.js";
-import { errorCode } from "../node/files.js";
+import {
+  checkOutputPaths,
+  errorCode,
+  errorText,
+  makeParentFolders,
+  type OutputKind,
+  removeEmptyFolders,
+} from "../node/files.js";
 import { nodeModelIo } from "../node/models.js";
 import type { FigureDocument } from "../plot/svg.js";
 
@@ -51,6 +60,8 @@ export interface Common {
   model: string;
   json?: boolean;
   dist?: boolean;
+  force?: boolean;
+  mkdir?: boolean;
 }
 
 /** `--model` (or `--models`' entries): a preset, inline JSON or a JSON file. */
@@ -71,7 +82,7 @@ export const modelOption = () =>
 
 /** `--plot <file>`, repeatable: a figure written to each file given. */
 export function plotOption(command: Command, description: string): Command {
-  return command.option("--plot <file>", description, (v, acc: string[]) => [...acc, v], []);
+  return outputOptions(command.option("--plot <file>", description, (v, acc: string[]) => [...acc, v], []));
 }
 
 /** `--json`: one JSON document on stdout. */
@@ -109,8 +120,12 @@ export function printWithDistribution<K extends string>(
   else emit(`${keyValues(result)}\n\n${distributionTable(result.distribution, key)}`);
 }
 
-/** `--plot` takes file names ending in .svg or .png; checked before any work is done. */
-export function checkPlotFiles(files: readonly string[]): void {
+/**
+ * `--plot` takes file names ending in .svg or .png; checked before any work is done. Given the
+ * command's `--force`/`--mkdir`, the paths are checked as outputs too (`checkOutputs`); a command with
+ * other outputs leaves that out and checks all of them in one `checkOutputs`.
+ */
+export function checkPlotFiles(files: readonly string[], flags?: OutputFlags): void {
   for (const file of files) {
     if (!/\.(svg|png)$/i.test(file)) {
       throw new InputError(
@@ -120,6 +135,7 @@ export function checkPlotFiles(files: readonly string[]): void {
       );
     }
   }
+  if (flags) checkOutputs(flags, [{ flag: "--plot", path: files }]);
 }
 
 /**
@@ -149,7 +165,76 @@ export async function writePlots(
  */
 export function writeError(e: unknown, field: string, path: string): unknown {
   if (e instanceof InputError || errorCode(e) === "error") return e;
-  return new InputError(field, `cannot write ${show(path)} (${errorCode(e)})`, "unwritable");
+  return new InputError(field, `cannot write ${show(path)} (${errorText(e)})`, "unwritable");
+}
+
+/** `--force` and `--mkdir`, the permissions a command that writes files asks for. */
+export interface OutputFlags {
+  readonly force?: boolean;
+  readonly mkdir?: boolean;
+}
+
+/** Any failure of a step known to be the final write (a DuckDB COPY, say): an input error for `field`. */
+export function writeFailure(e: unknown, field: string, path: string): InputError {
+  if (e instanceof InputError) return e;
+  const message = (e instanceof Error ? e.message : String(e)).split("\n").find((l) => l.trim() !== "");
+  return new InputError(field, `cannot write ${show(path)}: ${(message ?? "").trim()}`, "unwritable");
+}
+
+/** `--force`: existing output files may be replaced. */
+export const forceOption = () =>
+  new Option("--force", "replace existing output files (and write into a non-empty output folder)");
+
+/** `--mkdir`: missing folders above the output paths may be created. */
+export const mkdirOption = () => new Option("--mkdir", "create missing folders above the output paths");
+
+/** Adds `--force` and `--mkdir` to a command that writes files. */
+export function outputOptions(command: Command): Command {
+  return command.addOption(forceOption()).addOption(mkdirOption());
+}
+
+/** A command's output: the flag, its path or paths (undefined or none: not asked for), file or folder. */
+export interface Output {
+  readonly flag: string;
+  readonly path: string | readonly string[] | undefined;
+  readonly kind?: OutputKind;
+}
+
+/**
+ * Every output path of a command, checked before any work (see "Files and folders" in docs/cli.md):
+ * each failure one line naming its flag. With `--mkdir` the missing folders are made now. Should the
+ * command then fail, what it made goes again: an output folder that did not exist (with the files
+ * written into it so far) and the folders made for `--mkdir` that are still empty.
+ */
+export function checkOutputs(opts: OutputFlags, outputs: readonly Output[], stdout = false): void {
+  const paths = outputs.flatMap(({ flag, path, kind }) =>
+    (path === undefined ? [] : typeof path === "string" ? [path] : path).map((p) => ({
+      field: flag,
+      path: p,
+      kind,
+    })),
+  );
+  checkOutputPaths(paths, { force: opts.force, mkdir: opts.mkdir, stdout });
+  const newFolders = paths
+    .filter((o) => o.kind === "folder" && !existsSync(o.path))
+    .map((o) => resolve(o.path));
+  const created: string[] = [];
+  if (newFolders.length > 0 || opts.mkdir) {
+    process.once("exit", (status) => {
+      if (status === 0) return;
+      for (const folder of newFolders) rmSync(folder, { recursive: true, force: true });
+      removeEmptyFolders(created);
+    });
+  }
+  if (!opts.mkdir) return;
+  for (const { field, path } of paths) {
+    if (stdout && path === "-") continue;
+    try {
+      created.push(...makeParentFolders(path));
+    } catch (e) {
+      throw writeError(e, field, path);
+    }
+  }
 }
 
 /** A progress bar on stderr when it is a terminal; nothing otherwise (logs and pipes stay clean). */

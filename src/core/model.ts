@@ -122,9 +122,16 @@ export function createModel(spec: ModelSpec, name = "model"): Model {
         `has ${spec.outcomes.length} entries but ${name}.r has ${r.length}; they must match`,
       );
     }
+    const first = new Map<string, number>();
     labels = spec.outcomes.map((o, i) => {
       if (typeof o !== "string")
         throw new InputError(`${name}.outcomes[${i}]`, `expected a string, got ${show(o)}`);
+      const j = first.get(o);
+      if (j !== undefined) {
+        const detail = `${show(o)} is already ${name}.outcomes[${j}]; labels must be distinct`;
+        throw new InputError(`${name}.outcomes[${i}]`, detail, "invalid_model");
+      }
+      first.set(o, i);
       return o;
     });
   }

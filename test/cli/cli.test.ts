@@ -261,6 +261,7 @@ describe.concurrent("bonkl: results", () => {
       svg,
       "--plot",
       png,
+      "--mkdir",
     ]);
     expect(run.status).toBe(0);
     // Without --json the result is a readable table, not JSON.
@@ -443,7 +444,7 @@ describe.concurrent("bonkl: bad input", () => {
     const blocker = join(TMP, "not-a-directory");
     writeFileSync(blocker, "");
     const run = await bonkl(["frontier", "--model", "ternary", "--plot", join(blocker, "x.svg")]);
-    expectCleanFailure(run, /--plot: cannot write/);
+    expectCleanFailure(run, /--plot: .*not-a-directory" is a file, not a folder/);
     expect(existsSync(join(blocker, "x.svg"))).toBe(false);
   });
 });

@@ -249,7 +249,7 @@ describe("bonkl train", () => {
     [
       "a policy file in a missing directory",
       ["--method", "ppo", "--beta", "1", "--save-policy", "no/such/dir/p.json"],
-      /^bonkl: error: --save-policy: the directory "no\/such\/dir" does not exist$/,
+      /^bonkl: error: --save-policy: the folder "no\/such\/dir" does not exist \(give --mkdir to create it\)$/,
     ],
   ];
   for (const [what, args, message] of bad) {

@@ -5,9 +5,17 @@ import { estimateCsv, estimateJson, estimateText } from "../../app/results/estim
 import { InputError, show } from "../../core/errors.js";
 import { MIN_TRUSTED_ESS } from "../../core/estimate/empirical.js";
 import { writeFileAtomic } from "../../node/files.js";
-import { checkPlotFiles, emit, writePlots } from "../shared.js";
+import {
+  checkOutputs,
+  checkPlotFiles,
+  emit,
+  forceOption,
+  mkdirOption,
+  type OutputFlags,
+  writePlots,
+} from "../shared.js";
 
-interface EstimateCommandOptions {
+interface EstimateCommandOptions extends OutputFlags {
   samples: string;
   promptCol: string;
   rewardCol: string;
@@ -74,11 +82,18 @@ export function registerEstimate(program: Command): void {
     .option("--report <dir>", "write an HTML page with the figure and the tables")
     .option("--json", "print one JSON document on stdout")
     .option("--csv", "print one CSV table (section = bon, tilt or comparison) on stdout")
+    .addOption(forceOption())
+    .addOption(mkdirOption())
     .action(async (opts: EstimateCommandOptions) => {
       if (opts.json && opts.csv) {
         throw new InputError("--json", "give at most one of --json and --csv", "conflict");
       }
       checkPlotFiles(opts.plot);
+      checkOutputs(opts, [
+        { flag: "--plot", path: opts.plot },
+        { flag: "--per-prompt", path: opts.perPrompt },
+        { flag: "--report", path: opts.report, kind: "folder" },
+      ]);
       const nMax = opts.nMax === undefined ? undefined : parseCount(opts.nMax, "--n-max", 1);
       const klGrid =
         opts.klGrid === undefined
@@ -127,8 +142,8 @@ export function registerEstimate(program: Command): void {
         if (opts.plot.length > 0) await writePlots(opts.plot, () => svg);
         if (opts.report) {
           const { estimatePage } = await import("../../report/estimatePage.js");
-          writeFileAtomic(join(opts.report, "index.html"), estimatePage(run.result, svg, text()));
-          writeFileAtomic(join(opts.report, "figure.png"), svgToPng(svg));
+          writeFileAtomic(join(opts.report, "index.html"), estimatePage(run.result, svg, text()), "--report");
+          writeFileAtomic(join(opts.report, "figure.png"), svgToPng(svg), "--report");
           process.stderr.write(`bonkl: wrote ${opts.report}/index.html\n`);
         }
       }

@@ -35,7 +35,7 @@ export function registerFrontier(program: Command): void {
       opts: Common & { points: string; maxLogN?: string; softN?: string; csv?: boolean; plot: string[] },
     ) => {
       if (opts.json && opts.csv) throw new InputError("--csv", "choose one of --json and --csv", "conflict");
-      checkPlotFiles(opts.plot);
+      checkPlotFiles(opts.plot, opts);
       const model = await loadModel(opts.model);
       const points = parseReal(opts.points, "--points");
       const maxLogN = parseOptionalReal(opts.maxLogN, "--max-log-n");

@@ -51,7 +51,7 @@ export function registerLdp(program: Command): void {
     if (opts.x !== undefined && opts.grid !== undefined) {
       throw new InputError("--x", "give one of --x and --grid", "conflict");
     }
-    checkPlotFiles(opts.plot);
+    checkPlotFiles(opts.plot, opts);
     const model = await loadModel(opts.model);
     const delta = parseReal(opts.klRate, "--kl-rate", true);
     const grid = {

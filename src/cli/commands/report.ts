@@ -1,26 +1,14 @@
-import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { InputError } from "../../core/errors.js";
-import { emit, loadModel, terminalBar } from "../shared.js";
-
-/**
- * Checks, before any work, that the report can be written to `out`: it is a folder or can be made one,
- * inside the nearest folder that exists, which must be writable. Nothing is created here.
- */
-function checkOut(out: string): void {
-  let path = resolve(out);
-  while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
-  const isFolder = statSync(path).isDirectory();
-  if (!isFolder) {
-    throw new InputError("--out", `${JSON.stringify(out)}: ${path} exists and is not a folder`);
-  }
-  try {
-    accessSync(path, constants.W_OK);
-  } catch {
-    throw new InputError("--out", `${JSON.stringify(out)}: the folder ${path} is not writable`);
-  }
-}
+import {
+  checkOutputs,
+  emit,
+  loadModel,
+  type OutputFlags,
+  outputOptions,
+  terminalBar,
+  writeError,
+} from "../shared.js";
 
 /** Progress on stderr: a bar on a terminal, plain log lines otherwise (CI logs, redirected output). */
 async function progressOnStderr() {
@@ -45,7 +33,7 @@ async function progressOnStderr() {
 }
 
 export function registerReport(program: Command): void {
-  program
+  const command = program
     .command("report")
     .description(
       "write a report (HTML with inline figures, PNGs, results.json) on the default or given models",
@@ -56,14 +44,17 @@ export function registerReport(program: Command): void {
       "models (presets, JSON files or inline JSON)",
       "ternary,bernoulli:0.3,subtlex-afinn",
     )
-    .option("--quick", "shorter sweeps, for a quick look")
-    .action(async (opts: { out: string; models: string; quick?: boolean }) => {
+    .option("--quick", "shorter sweeps, for a quick look");
+  outputOptions(command).action(
+    async (opts: OutputFlags & { out: string; models: string; quick?: boolean }, cmd: Command) => {
       const specs = splitModelList(opts.models);
       if (specs.length === 0) throw new InputError("--models", "give at least one model", "missing");
       if (new Set(specs).size !== specs.length) {
         throw new InputError("--models", "a model is named twice", "conflict");
       }
-      checkOut(opts.out);
+      // The default folder is made with its parent (out/); a folder the user names needs --mkdir for that.
+      const mkdir = opts.mkdir || cmd.getOptionValueSource("out") === "default";
+      checkOutputs({ ...opts, mkdir }, [{ flag: "--out", path: opts.out, kind: "folder" }]);
       // An inline JSON model is named by its place in the list (its text would make poor file names).
       const models = [];
       for (const [k, spec] of specs.entries()) {
@@ -78,6 +69,8 @@ export function registerReport(program: Command): void {
       let files: string[];
       try {
         files = writeReport({ out: opts.out, models, quick: opts.quick === true, progress }).files;
+      } catch (e) {
+        throw writeError(e, "--out", opts.out);
       } finally {
         progress.stop();
       }
@@ -90,7 +83,8 @@ export function registerReport(program: Command): void {
           `wrote ${files.length} files to ${opts.out} in ${((Date.now() - started) / 1000).toFixed(1)} s (open report.html)`,
         ].join("\n"),
       );
-    });
+    },
+  );
 }
 
 /**

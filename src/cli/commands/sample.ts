@@ -14,7 +14,17 @@ import {
   sampleResponses,
 } from "../../core/estimate/sample.js";
 import { temporaryPathFor } from "../../node/files.js";
-import { emit, loadModel, modelOption, writeError } from "../shared.js";
+import {
+  checkOutputs,
+  emit,
+  forceOption,
+  loadModel,
+  mkdirOption,
+  modelOption,
+  type OutputFlags,
+  writeError,
+  writeFailure,
+} from "../shared.js";
 
 /**
  * `bonkl sample`: synthetic scored samples, one row per response, in the samples format that `estimate`
@@ -38,7 +48,7 @@ const CHUNK_ROWS = 1 << 15;
 /** Largest number of rows (prompt ids and row counters stay exact integers far below 2^53). */
 const MAX_ROWS = 1e12;
 
-interface SampleOptions {
+interface SampleOptions extends OutputFlags {
   model: string;
   length: string;
   prompts: string;
@@ -148,8 +158,11 @@ export function registerSample(program: Command): void {
     .option("--seed <S>", "seed, a whole number in [0, 2^53): the same seed gives the same file", "1")
     .requiredOption("--out <file>", "output file: .jsonl (or .ndjson), .csv or .parquet (written atomically)")
     .option("--json", "print a summary of what was written as one JSON document on stdout")
+    .addOption(forceOption())
+    .addOption(mkdirOption())
     .action(async (opts: SampleOptions) => {
       const format = formatOf(opts.out);
+      checkOutputs(opts, [{ flag: "--out", path: opts.out }]);
       const prompts = wholeNumber(opts.prompts, "--prompts", 1, MAX_ROWS);
       const perPrompt = wholeNumber(opts.perPrompt, "--per-prompt", 1, MAX_ROWS);
       if (prompts * perPrompt > MAX_ROWS) {
@@ -206,7 +219,9 @@ export function registerSample(program: Command): void {
         await Promise.race([finished(stream), failed]);
         if (parquetPath) {
           progress?.stop();
-          await csvToParquet(textPath, parquetPath, labelled);
+          await csvToParquet(textPath, parquetPath, labelled).catch((e: unknown) => {
+            throw writeFailure(e, "--out", opts.out);
+          });
           renameSync(parquetPath, opts.out);
           rmSync(textPath, { force: true });
         } else renameSync(textPath, opts.out);

@@ -14,6 +14,7 @@ import {
   type SampleColumns,
   sampleFormat,
 } from "../../node/samples.js";
+import { checkOutputs, forceOption, mkdirOption, writeError, writeFailure } from "../shared.js";
 
 export type SelectMethod =
   | { readonly method: "bon"; readonly n: number }
@@ -104,15 +105,24 @@ export async function selectResponses(
     const helpers = "__row, __p, __r, __u1, __g, __m" + (pick.includes("__k") ? ", __k" : "");
     const format =
       outFormat === "json" ? "FORMAT json" : outFormat === "csv" ? "FORMAT csv, HEADER" : "FORMAT parquet";
-    await conn.run(
-      `COPY (SELECT * EXCLUDE (${helpers}) FROM (${pick}) ORDER BY __p) TO ${quoteString(tmp)} (${format})`,
-    );
+    await conn
+      .run(
+        `COPY (SELECT * EXCLUDE (${helpers}) FROM (${pick}) ORDER BY __p) TO ${quoteString(tmp)} (${format})`,
+      )
+      .catch((e: unknown) => {
+        // An error that names the temporary file is the write failing (no space, no permission).
+        throw String(e).includes(tmp) ? writeFailure(e, "--out", out) : e;
+      });
     const r = await conn.runAndReadAll(
       `SELECT count(*) FILTER (m >= ${minPerPrompt}), count(*) FILTER (m < ${minPerPrompt})
        FROM (SELECT prompt, sum(c) AS m FROM levels GROUP BY prompt)`,
     );
     const [selected, skipped] = r.getRowsJS()[0]!.map(Number) as [number, number];
-    renameSync(tmp, out);
+    try {
+      renameSync(tmp, out);
+    } catch (e) {
+      throw writeError(e, "--out", out);
+    }
     return { selected, skipped };
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -161,7 +171,12 @@ export function registerSelect(program: Command): void {
       "--drop-invalid",
       "leave out rows with NaN, infinite or missing values instead of refusing the file",
     )
+    .addOption(forceOption())
+    .addOption(mkdirOption())
     .action(async (opts: Record<string, string | boolean | undefined>) => {
+      checkOutputs(opts as { force?: boolean; mkdir?: boolean }, [
+        { flag: "--out", path: opts.out as string },
+      ]);
       let method: SelectMethod;
       const given = (k: string) => opts[k] !== undefined;
       if (opts.method === "bon") {

@@ -55,7 +55,7 @@ export function registerSequence(program: Command): void {
     .option("--strict", "refuse (exit 2) when a field cannot be given to its documented tolerance");
   plotOption(command, "with --sweep: write the convergence figure as .svg or .png (repeat for both)");
   jsonOption(command).action(async (opts: SequenceOptions) => {
-    checkPlotFiles(opts.plot);
+    checkPlotFiles(opts.plot, opts);
     exactlyOne(opts, ["length", "sweep"], flagOf);
     const model = await loadModel(opts.model);
     const klRate = parseReal(opts.klRate, "--kl-rate", true);

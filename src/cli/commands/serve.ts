@@ -1,11 +1,12 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
+import { extname, join, normalize, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { parseReal } from "../../app/parse.js";
 import { InputError, show } from "../../core/errors.js";
+import { resolveInside } from "../../node/files.js";
 import { emit } from "../shared.js";
 
 /** The built explorer page (`npm run build` writes it). */
@@ -33,17 +34,19 @@ const SECURITY_HEADERS = {
 };
 
 /**
- * A static file server for the built site: GET and HEAD only, paths confined to `dir`, `/` serves
- * index.html. Resolves once listening; port 0 picks a free port (read it from the returned URL).
+ * A static file server for the built site: GET and HEAD only, `/` serves index.html. Paths are
+ * confined to `dir` after resolving every link: a link that leads out of it is refused (403), so the
+ * folder never serves more than its own files. Resolves once listening; port 0 picks a free port (read
+ * it from the returned URL).
  */
 export function startServer(options: { dir: string; port: number; host: string }): Promise<{
   server: Server;
   url: string;
 }> {
-  const root = resolve(options.dir);
-  if (!existsSync(join(root, "index.html"))) {
-    throw new InputError("--dir", `no site in ${show(root)}: run npm run build first`);
+  if (!existsSync(join(resolve(options.dir), "index.html"))) {
+    throw new InputError("--dir", `no site in ${show(resolve(options.dir))}: run npm run build first`);
   }
+  const root = realpathSync(resolve(options.dir));
   const server = createServer((req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -56,14 +59,12 @@ export function startServer(options: { dir: string; port: number; host: string }
       res.writeHead(400).end();
       return;
     }
-    const file = resolve(root, `.${sep}${normalize(path)}`);
-    const inside = relative(root, file);
-    if (inside.startsWith("..") || isAbsolute(inside)) {
-      res.writeHead(404).end();
+    const target = siteFile(root, normalize(path));
+    if (target === "outside") {
+      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" }).end("forbidden\n");
       return;
     }
-    const target = existsSync(file) && statSync(file).isDirectory() ? join(file, "index.html") : file;
-    if (!existsSync(target) || !statSync(target).isFile()) {
+    if (target === undefined) {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
       return;
     }
@@ -93,6 +94,23 @@ export function startServer(options: { dir: string; port: number; host: string }
       resolvePromise({ server, url: `http://${host}:${port}/` });
     });
   });
+}
+
+/**
+ * The real path of the file a request names in the site at `root` (a folder names its index.html),
+ * "outside" when it or a link on the way leads out of the root, undefined when there is no such file.
+ */
+function siteFile(root: string, path: string): string | "outside" | undefined {
+  let found = resolveInside(root, path);
+  try {
+    if (typeof found === "object" && statSync(found.path).isDirectory()) {
+      found = resolveInside(root, join(relative(root, found.path), "index.html"));
+    }
+    if (typeof found === "object") return statSync(found.path).isFile() ? found.path : undefined;
+  } catch {
+    return undefined; // gone since it was resolved
+  }
+  return found;
 }
 
 export function registerServe(program: Command): void {

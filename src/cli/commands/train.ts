@@ -1,6 +1,4 @@
 import { once } from "node:events";
-import { statSync } from "node:fs";
-import { dirname } from "node:path";
 import type { Command } from "commander";
 import { keyValues, table, toJson, toJsonLine } from "../../app/output.js";
 import { parseReal } from "../../app/parse.js";
@@ -17,7 +15,17 @@ import {
   type TrainOptions,
 } from "../../core/train/train.js";
 import { writeFileAtomic } from "../../node/files.js";
-import { emit, loadModel, modelOption, terminalBar, writeError } from "../shared.js";
+import {
+  checkOutputs,
+  emit,
+  forceOption,
+  loadModel,
+  mkdirOption,
+  modelOption,
+  type OutputFlags,
+  terminalBar,
+  writeError,
+} from "../shared.js";
 
 /**
  * `bonkl train`: a tabular (per-token) softmax policy trained by REINFORCE, PPO, DPO or best-of-N
@@ -26,7 +34,7 @@ import { emit, loadModel, modelOption, terminalBar, writeError } from "../shared
  * identity, KL to the method's optimum, and the frontier at q's own KL.
  */
 
-interface TrainFlags {
+interface TrainFlags extends OutputFlags {
   model: string;
   method: string;
   beta?: string;
@@ -175,25 +183,10 @@ function parseFlags(f: TrainFlags): {
   return { options, steps, every, tolerance };
 }
 
-/** `--save-policy`: a .json path in an existing directory, checked before the run. */
+/** `--save-policy`: a .json path (the folder and the file are checked with every output, by checkOutputs). */
 function checkOutput(path: string): void {
   if (!path.toLowerCase().endsWith(".json")) {
     throw new InputError("--save-policy", `expected a file name ending in .json, got ${show(path)}`);
-  }
-  const dir = dirname(path);
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir)
-    throw new InputError("--save-policy", `the directory ${show(dir)} does not exist`, "no_such_file");
-  try {
-    if (statSync(path).isDirectory())
-      throw new InputError("--save-policy", `${show(path)} is a directory`, "unwritable");
-  } catch (e) {
-    if (e instanceof InputError) throw e;
   }
 }
 
@@ -251,9 +244,12 @@ export function registerTrain(program: Command): void {
     .option("--tolerance <nats>", "stop once KL(q‖optimum) ≤ nats")
     .option("--save-policy <file>", "write the trained policy as JSON {outcomes, logq, length, …}")
     .option("--json", "stream JSON lines, one per step: step, reward, kl, klToTilt, klToOptimum, …")
+    .addOption(forceOption())
+    .addOption(mkdirOption())
     .action(async (flags: TrainFlags) => {
       const { options, steps, every, tolerance } = parseFlags(flags);
       if (flags.savePolicy !== undefined) checkOutput(flags.savePolicy);
+      checkOutputs(flags, [{ flag: "--save-policy", path: flags.savePolicy }]);
       const model = await loadModel(flags.model);
       let trainer: Trainer;
       try {
